@@ -1,0 +1,40 @@
+# Two commands on a fresh clone: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run serve setup test lint pytest migrations-check browser-deps clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the project and its dependencies into $(VENV) (first run takes a minute)..."
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet --editable ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	@mkdir -p var
+	@$(PY) manage.py migrate --noinput --verbosity 0
+	@$(PY) manage.py load_course
+	@$(PY) manage.py load_demo
+
+run: setup
+	@echo "Serving on http://127.0.0.1:8000/ (Ctrl+C stops it)."
+	@$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: $(STAMP)
+	DJANGO_SETTINGS_MODULE=eupsite.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint migrations-check pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,92 @@
+"""The questions part of a section file in content/sections/ (see training/content.py)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# question type -> keys besides type, explanation and source: {key: required}
+QUESTION_FIELDS: dict[str, dict[str, bool]] = {
+    "single_choice": {"prompt": True, "choices": True},
+    "multiple_response": {"prompt": True, "choices": True},
+    "true_false": {"prompt": True, "answer": True},
+    "scenario": {"scenario": True, "prompt": True, "choices": True},
+}
+
+# Answers that test reading tricks rather than the policy are not allowed in this course.
+_CATCH_ALL_CHOICE = re.compile(r"\b(all|none) of the above\b", re.IGNORECASE)
+
+
+def read_questions(reader, items: list, *, documents: set[str]) -> list[dict]:
+    from training.content import read_source
+
+    questions = []
+    for i, item in enumerate(items):
+        path = f"questions[{i}]"
+        if not isinstance(item, dict) or "type" not in item:
+            reader.fail('each question is a mapping that starts with "type"', path=path)
+        kind = item["type"]
+        if kind not in QUESTION_FIELDS:
+            reader.fail(
+                f'unknown question type "{kind}"; use one of: {", ".join(QUESTION_FIELDS)}',
+                container=item,
+                key="type",
+                path=f"{path}.type",
+            )
+        fields = QUESTION_FIELDS[kind]
+        keys = {"type", "explanation", "source", *fields}
+        reader.mapping(item, path=path, allowed=keys, required=keys)
+        question: dict[str, Any] = {"type": kind}
+        if "scenario" in fields:
+            question["scenario"] = reader.text(item, "scenario", path=path)
+        question["prompt"] = reader.text(item, "prompt", path=path)
+        if "answer" in fields:
+            question["answer"] = reader.boolean(item, "answer", path=path)
+        if "choices" in fields:
+            question["choices"] = _read_choices(reader, item, kind=kind, path=path)
+        question["explanation"] = reader.text(item, "explanation", path=path)
+        question["source"] = read_source(reader, item, path=path, documents=documents)
+        questions.append(question)
+    return questions
+
+
+def _read_choices(reader, item, *, kind: str, path: str) -> list[dict]:
+    choices = []
+    for j, choice in enumerate(reader.items(item, "choices", path=path, minimum=2)):
+        where = f"{path}.choices[{j}]"
+        choice = reader.mapping(
+            choice, path=where, allowed={"text", "correct"}, required={"text", "correct"}
+        )
+        text = reader.text(choice, "text", path=where)
+        if _CATCH_ALL_CHOICE.search(text):
+            reader.fail(
+                '"all of the above" and "none of the above" are not allowed: '
+                "write a multiple-response question instead",
+                container=choice,
+                key="text",
+                path=f"{where}.text",
+            )
+        choices.append({"text": text, "correct": reader.boolean(choice, "correct", path=where)})
+    correct = sum(c["correct"] for c in choices)
+    texts = [c["text"].casefold() for c in choices]
+    if len(set(texts)) != len(texts):
+        reader.fail(
+            "two choices have the same text", container=item, key="choices", path=f"{path}.choices"
+        )
+    if kind == "multiple_response":
+        if correct < 1 or correct == len(choices):
+            reader.fail(
+                "a multiple-response question needs at least one correct and one wrong choice",
+                container=item,
+                key="choices",
+                path=f"{path}.choices",
+            )
+    elif correct != 1:
+        reader.fail(
+            f"a {kind.replace('_', ' ')} question needs exactly one correct choice, "
+            f"found {correct}",
+            container=item,
+            key="choices",
+            path=f"{path}.choices",
+        )
+    return choices

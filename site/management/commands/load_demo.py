@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from eupsite.demo import demo_accounts_ensure
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts (development only; idempotent) and print their logins."
+
+    def handle(self, *args, verbosity: int, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "Demo accounts have known passwords: load_demo runs only with DEBUG settings "
+                "(eupsite.settings.dev)."
+            )
+        results = demo_accounts_ensure()
+        if verbosity:
+            new = sum(created for _, created in results)
+            self.stdout.write(f"Demo accounts: {new} created, {len(results) - new} already there.")
+            self.stdout.write("")
+            self.stdout.write("  Site:   http://127.0.0.1:8000/")
+            self.stdout.write("  Admin:  http://127.0.0.1:8000/admin/")
+            for account, _ in results:
+                self.stdout.write(
+                    f"  {account.role:<14} {account.username:<22} password: {account.password}"
+                )
+            self.stdout.write("")

@@ -1,0 +1,43 @@
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from training.content import read_course
+from training.models import CoursePage, SectionPage
+from training.services import course_load
+
+LEARNER_PASSWORD = "a-learner-password"
+
+
+@pytest.fixture
+def course_spec():
+    return read_course(settings.COURSE_CONTENT_DIR)
+
+
+@pytest.fixture
+def course(db, course_spec) -> CoursePage:
+    """The real course, loaded from content/ as `make run` does."""
+    course_load(spec=course_spec)
+    return CoursePage.objects.get(slug=course_spec.slug)
+
+
+@pytest.fixture
+def sections(course) -> list[SectionPage]:
+    return list(SectionPage.objects.child_of(course).live().order_by("path"))
+
+
+def make_user(username: str, password: str = LEARNER_PASSWORD, **extra):
+    return get_user_model().objects.create_user(
+        username=username, email=username, password=password, **extra
+    )
+
+
+@pytest.fixture
+def learner(db):
+    return make_user("learner@school.example", first_name="Maria", last_name="O'Neil-Núñez")
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client

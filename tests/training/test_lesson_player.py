@@ -1,0 +1,123 @@
+import pytest
+
+from training.blocks import SlideStreamBlock
+from training.models import SectionPage, SectionProgress
+from training.services import progress_record_slide_view
+
+
+def test_every_section_renders_for_a_logged_in_learner(learner_client, sections):
+    for position, section in enumerate(sections, start=1):
+        response = learner_client.get(section.url, follow=True)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert section.title.replace("'", "&#x27;") in html
+        assert f"Slide 1 of {section.slide_count}" in html
+        assert f"Section {position} of {len(sections)}" in html
+        assert "Source: " in html
+
+
+@pytest.mark.parametrize("path", ["/", "/introduction/", "/introduction/?slide=2"])
+def test_an_anonymous_visitor_is_sent_to_login(client, course, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_a_section_without_a_slide_number_starts_at_the_first_slide(learner_client, sections):
+    response = learner_client.get(sections[0].url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{sections[0].url}?slide=1"
+
+
+def test_next_and_previous_walk_the_slides(learner_client, sections):
+    section = sections[0]
+    html = learner_client.get(f"{section.url}?slide=1").content.decode()
+    assert 'href="?slide=2"' in html
+    assert 'rel="prev"' not in html
+    html = learner_client.get(f"{section.url}?slide=2").content.decode()
+    assert 'href="?slide=1"' in html and 'href="?slide=3"' in html
+    assert "Slide 2 of" in html
+
+
+def test_a_learner_cannot_skip_ahead_of_the_slides_they_have_seen(learner_client, sections):
+    section = sections[0]
+    learner_client.get(f"{section.url}?slide=1")
+    response = learner_client.get(f"{section.url}?slide={section.slide_count}")
+    assert response["Location"] == f"{section.url}?slide=2"
+
+
+def test_going_back_is_always_allowed_and_nonsense_numbers_are_clamped(learner_client, sections):
+    section = sections[0]
+    for n in range(1, 4):
+        learner_client.get(f"{section.url}?slide={n}")
+    assert learner_client.get(f"{section.url}?slide=1").status_code == 200
+    assert learner_client.get(f"{section.url}?slide=-4")["Location"].endswith("?slide=1")
+    assert learner_client.get(f"{section.url}?slide=abc")["Location"].endswith("?slide=1")
+
+
+def test_the_learner_resumes_at_the_last_slide_seen(learner_client, learner, sections):
+    section = sections[1]
+    for n in range(1, 4):
+        learner_client.get(f"{section.url}?slide={n}")
+    learner_client.get(f"{section.url}?slide=2")
+    learner_client.get("/")  # leave for the course page
+    response = learner_client.get(section.url)
+    assert response["Location"] == f"{section.url}?slide=2"
+    progress = SectionProgress.objects.get(user=learner, section=section)
+    assert (progress.last_slide, progress.furthest_slide) == (2, 3)
+
+
+def test_the_last_slide_leads_to_the_next_section(learner_client, learner, sections):
+    section = sections[0]
+    progress_record_slide_view(user=learner, section=section, number=section.slide_count)
+    html = learner_client.get(f"{section.url}?slide={section.slide_count}").content.decode()
+    assert f'href="{sections[1].url}"' in html
+    assert f"Next section: {sections[1].title}" in html.replace("&#x27;", "'")
+
+
+def test_the_course_page_shows_each_sections_reading_state(learner_client, learner, sections):
+    progress_record_slide_view(user=learner, section=sections[0], number=sections[0].slide_count)
+    progress_record_slide_view(user=learner, section=sections[1], number=2)
+    html = learner_client.get("/").content.decode()
+    assert "All slides read" in html
+    assert f"Reading: slide 2 of {sections[1].slide_count}" in html
+    assert html.count("Not started") == len(sections) - 2
+
+
+def test_progress_is_kept_per_learner(learner_client, learner, sections, django_user_model):
+    other = django_user_model.objects.create_user("other@school.example", password="x")
+    progress_record_slide_view(user=other, section=sections[0], number=3)
+    response = learner_client.get(sections[0].url)
+    assert response["Location"].endswith("?slide=1")
+
+
+def _section_with_slides(course, slug, count):
+    slides = [
+        {
+            "type": "bullets",
+            "value": {
+                "heading": f"Slide {i}",
+                "bullets": [f"Point {i}"],
+                "source": {"document": "002_dd222be6dbbd2414.txt", "passage": "Title slide"},
+            },
+        }
+        for i in range(count)
+    ]
+    page = course.add_child(instance=SectionPage(title=slug, slug=slug, body=slides))
+    page.save_revision().publish()
+    return page
+
+
+@pytest.mark.parametrize("slide_count", [3, 60])
+def test_rendering_a_slide_takes_the_same_few_queries_however_many_slides(
+    learner_client, learner, course, django_assert_max_num_queries, slide_count
+):
+    page = _section_with_slides(course, f"big-{slide_count}", slide_count)
+    progress_record_slide_view(user=learner, section=page, number=slide_count)
+    with django_assert_max_num_queries(14):
+        response = learner_client.get(f"{page.url}?slide={slide_count}")
+    assert response.status_code == 200
+
+
+def test_the_slide_block_types_cover_the_design():
+    assert set(SlideStreamBlock.base_blocks) == {"bullets", "callout", "quote", "image"}

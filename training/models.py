@@ -1,0 +1,130 @@
+"""The course as Wagtail pages: one CoursePage, one SectionPage per section, slides in a
+StreamField. Where a learner has got to in each section is kept in SectionProgress."""
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import SlideStreamBlock
+
+
+class SourceDocument(models.Model):
+    """A policy document the course is built from (a file in the seeds folder)."""
+
+    filename = models.CharField(_("file name"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=255)
+
+    class Meta:
+        ordering = ["filename"]
+        verbose_name = _("source document")
+        verbose_name_plural = _("source documents")
+
+    def __str__(self):
+        return self.title
+
+
+class CoursePage(Page):
+    summary = models.TextField(_("summary"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("summary")]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    subpage_types = ["training.SectionPage"]
+    parent_page_types = ["wagtailcore.Page"]
+
+    class Meta:
+        verbose_name = _("course")
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated and not getattr(request, "is_preview", False):
+            return redirect_to_login(request.get_full_path())
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = course_outline(course=self, user=request.user)
+        return context
+
+
+class SectionPage(Page):
+    summary = models.TextField(_("summary"), blank=True)
+    body = StreamField(SlideStreamBlock(), verbose_name=_("slides"))
+
+    content_panels = [*Page.content_panels, FieldPanel("summary"), FieldPanel("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+    parent_page_types = ["training.CoursePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("section")
+
+    @property
+    def slide_count(self) -> int:
+        return len(self.body)
+
+    def serve(self, request, *args, **kwargs):
+        from . import selectors, services
+
+        is_preview = getattr(request, "is_preview", False)
+        if not request.user.is_authenticated and not is_preview:
+            return redirect_to_login(request.get_full_path())
+
+        progress = (
+            None if is_preview else selectors.section_progress(user=request.user, section=self)
+        )
+        requested = request.GET.get("slide")
+        number = selectors.slide_to_show(
+            section=self, progress=progress, requested=requested, unrestricted=is_preview
+        )
+        if requested != str(number):
+            # One canonical URL per slide, so Previous/Next, bookmarks and resume agree.
+            return HttpResponseRedirect(f"{self.url}?slide={number}")
+        if not is_preview:
+            services.progress_record_slide_view(user=request.user, section=self, number=number)
+        return super().serve(request, *args, slide_number=number, **kwargs)
+
+    def get_context(self, request, *args, slide_number=1, **kwargs):
+        from .selectors import section_player
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(section_player(section=self, request=request, number=slide_number))
+        return context
+
+
+class SectionProgress(models.Model):
+    """How far one learner has read in one section. Reading is not compliance: the quiz is."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_progress"
+    )
+    section = models.ForeignKey(SectionPage, on_delete=models.CASCADE, related_name="progress")
+    last_slide = models.PositiveSmallIntegerField(_("last slide seen"), default=1)
+    furthest_slide = models.PositiveSmallIntegerField(_("furthest slide reached"), default=1)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("section progress")
+        verbose_name_plural = _("section progress")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "section"], name="one_progress_per_section"),
+            models.CheckConstraint(
+                condition=models.Q(last_slide__gte=1)
+                & models.Q(furthest_slide__gte=models.F("last_slide")),
+                name="progress_slides_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.section}: slide {self.last_slide}"

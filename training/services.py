@@ -1,0 +1,225 @@
+"""Write-side rules of the training app: the learner's place in a section, and building the
+course pages from content/ (and back)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.files.images import ImageFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+
+from .content import ContentError, CourseSpec, SectionSpec
+from .models import CoursePage, SectionPage, SectionProgress, SourceDocument
+
+WAGTAIL_DEFAULT_HOME_TITLE = "Welcome to your new Wagtail site!"
+
+
+def progress_record_slide_view(*, user, section: SectionPage, number: int) -> None:
+    """Remember that `user` is looking at slide `number`: it is where they resume, and the
+    furthest slide they reached only ever grows."""
+    changes = {"last_slide": number, "furthest_slide": Greatest(F("furthest_slide"), number)}
+    if SectionProgress.objects.filter(user=user, section=section).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            SectionProgress.objects.create(
+                user=user, section=section, last_slide=number, furthest_slide=number
+            )
+    except IntegrityError:
+        # Another tab created the row between the update and the insert.
+        SectionProgress.objects.filter(user=user, section=section).update(**changes)
+
+
+# --- loading the course from content/ and exporting it back --------------------------------
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.retired)
+
+
+@transaction.atomic
+def course_load(*, spec: CourseSpec) -> LoadReport:
+    """Create or update the course pages so they match `spec`.
+
+    Idempotent: a section whose content is unchanged is left alone; a changed one gets a new
+    published revision (its history stays in Wagtail); a section no longer in content/ is
+    unpublished, never deleted, because learners' records point at it. All in one transaction:
+    any error leaves the database as it was.
+    """
+    report = LoadReport()
+    for source in spec.sources:
+        SourceDocument.objects.update_or_create(
+            filename=source["file"], defaults={"title": source["title"]}
+        )
+
+    course = CoursePage.objects.filter(slug=spec.slug).first()
+    if course is None:
+        root = Page.get_first_root_node()
+        course = root.add_child(
+            instance=CoursePage(title=spec.title, slug=spec.slug, summary=spec.summary)
+        )
+        course.save_revision().publish()
+        report.created.append(f"course {spec.slug}")
+    elif (course.title, course.summary, course.live) != (spec.title, spec.summary, True):
+        course.title, course.summary = spec.title, spec.summary
+        course.save_revision().publish()
+        report.updated.append(f"course {spec.slug}")
+    _make_course_the_home_page(course)
+
+    existing = {page.slug: page for page in SectionPage.objects.child_of(course)}
+    for section_spec in spec.sections:
+        page = existing.pop(section_spec.slug, None)
+        if page is None:
+            page = course.add_child(
+                instance=SectionPage(slug=section_spec.slug, **_page_fields(section_spec))
+            )
+            page.save_revision().publish()
+            report.created.append(section_spec.slug)
+        elif section_as_dict(page) != _section_content(section_spec) or not page.live:
+            for name, value in _page_fields(section_spec).items():
+                setattr(page, name, value)
+            page.save_revision().publish()
+            report.updated.append(section_spec.slug)
+        else:
+            report.unchanged.append(section_spec.slug)
+    for page in existing.values():
+        if page.live:
+            page.unpublish()
+            report.retired.append(page.slug)
+    _order_sections(course, [s.slug for s in spec.sections])
+    return report
+
+
+def _page_fields(section_spec: SectionSpec) -> dict:
+    return {
+        "title": section_spec.title,
+        "summary": section_spec.summary,
+        "body": [_slide_to_stream(slide, section_spec) for slide in section_spec.slides],
+    }
+
+
+def _slide_to_stream(slide: dict, section_spec: SectionSpec) -> dict:
+    value = {k: v for k, v in slide.items() if k != "type"}
+    if slide["type"] == "image":
+        value["image"] = _image_for(slide["image"], section_spec).pk
+    return {"type": slide["type"], "value": value}
+
+
+def _image_for(filename: str, section_spec: SectionSpec):
+    """The Wagtail image for content/images/<filename>, uploaded once per distinct file."""
+    images_dir = section_spec.path.parent.parent / "images" if section_spec.path else Path("images")
+    path = images_dir / filename
+    if not path.is_file():
+        raise ContentError(section_spec.path, f'image file "{filename}" not found in {images_dir}')
+    data = path.read_bytes()
+    digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    Image = get_image_model()
+    image = Image.objects.filter(title=filename, file_hash=digest).first()
+    if image is None:
+        with path.open("rb") as handle:
+            image = Image(title=filename)
+            image.file = ImageFile(handle, name=filename)
+            image.save()
+    return image
+
+
+def _make_course_the_home_page(course: CoursePage) -> None:
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=course, is_default_site=True)
+        return
+    if site.root_page_id == course.pk:
+        return
+    previous = site.root_page
+    site.root_page = course
+    site.save()
+    # Wagtail's placeholder home page goes; any page an editor made is kept.
+    if (
+        previous.specific_class is Page
+        and previous.title == WAGTAIL_DEFAULT_HOME_TITLE
+        and previous.is_leaf()
+    ):
+        previous.delete()
+
+
+def _order_sections(course: CoursePage, slugs: list[str]) -> None:
+    current = [p.slug for p in SectionPage.objects.child_of(course).order_by("path")]
+    wanted = slugs + [s for s in current if s not in slugs]
+    if current == wanted:
+        return
+    for slug in wanted:
+        SectionPage.objects.child_of(course).get(slug=slug).move(course, pos="last-child")
+
+
+def _section_content(section_spec: SectionSpec) -> dict:
+    return {k: v for k, v in section_spec.as_dict().items() if k != "questions"}
+
+
+def section_as_dict(page: SectionPage) -> dict:
+    """A section page's title, summary and slides as the plain data a content file holds."""
+    slides = []
+    for block in page.body:
+        value = block.value
+        slide = {"type": block.block_type}
+        for name in block.block.child_blocks:
+            if name == "source":
+                continue
+            item = value[name]
+            if name == "bullets":
+                item = [str(b) for b in item]
+            elif name == "image":
+                item = item.title if item else ""
+            if item or name in ("heading", "text", "bullets", "attribution", "alt", "image"):
+                slide[name] = item
+        slide["source"] = {
+            "document": value["source"]["document"],
+            "passage": value["source"]["passage"],
+        }
+        slides.append(slide)
+    return {"title": page.title, "summary": page.summary, "slides": slides}
+
+
+def course_export(*, slug: str | None = None) -> CourseSpec:
+    """The course as it stands in the CMS (live sections, in order) as a CourseSpec."""
+    courses = CoursePage.objects.all()
+    course = courses.get(slug=slug) if slug else courses.order_by("path").first()
+    if course is None:
+        raise CoursePage.DoesNotExist("There is no course in the CMS: run `manage.py load_course`.")
+    sections = []
+    for order, page in enumerate(
+        SectionPage.objects.child_of(course).live().order_by("path"), start=1
+    ):
+        data = section_as_dict(page)
+        sections.append(
+            SectionSpec(
+                order=order,
+                slug=page.slug,
+                title=data["title"],
+                summary=data["summary"],
+                slides=data["slides"],
+            )
+        )
+    sources = [
+        {"file": d.filename, "title": d.title} for d in SourceDocument.objects.order_by("filename")
+    ]
+    return CourseSpec(
+        slug=course.slug,
+        title=course.title,
+        summary=course.summary,
+        sources=sources,
+        sections=sections,
+    )
