@@ -90,3 +90,37 @@ def _read_choices(reader, item, *, kind: str, path: str) -> list[dict]:
             path=f"{path}.choices",
         )
     return choices
+
+
+def read_quiz_settings(reader, value: Any) -> dict:
+    """The optional `quiz:` mapping of a section file: only the settings that differ from the
+    defaults (pass mark 80 %, all questions, shuffled, unlimited attempts, no wait)."""
+    from .services import QUIZ_DEFAULTS
+
+    settings = reader.mapping(value, path="quiz", allowed=set(QUIZ_DEFAULTS), required=set())
+    result = {}
+    limits = {
+        "pass_mark": (1, 100, False),
+        "questions_per_attempt": (1, 1000, True),
+        "max_attempts": (1, 1000, True),
+        "wait_minutes": (1, 60 * 24 * 30, True),
+    }
+    for key, item in settings.items():
+        if key == "shuffle":
+            item = reader.boolean(settings, key, path="quiz")
+        else:
+            low, high, nullable = limits[key]
+            ok = (item is None and nullable) or (
+                isinstance(item, int) and not isinstance(item, bool) and low <= item <= high
+            )
+            if not ok:
+                empty = " or nothing (no limit)" if nullable else ""
+                reader.fail(
+                    f"expected a whole number from {low} to {high}{empty}",
+                    container=settings,
+                    key=key,
+                    path=f"quiz.{key}",
+                )
+        if item != QUIZ_DEFAULTS[key]:
+            result[key] = item
+    return result

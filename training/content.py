@@ -190,11 +190,14 @@ class SectionSpec:
     summary: str
     slides: list[dict]
     questions: list[dict] = field(default_factory=list)
+    quiz: dict = field(default_factory=dict)
     path: Path | None = None
 
     def as_dict(self) -> dict:
         """The section as plain data, the same shape export writes and load compares."""
         data = {"title": self.title, "summary": self.summary, "slides": self.slides}
+        if self.quiz:
+            data["quiz"] = self.quiz
         if self.questions:
             data["questions"] = self.questions
         return data
@@ -288,13 +291,13 @@ def read_course(content_dir: Path) -> CourseSpec:
 
 
 def read_section(path: Path, *, order: int, slug: str, documents: set[str]) -> SectionSpec:
-    from quizzes.content import read_questions
+    from quizzes.content import read_questions, read_quiz_settings
 
     reader = _Reader(path)
     data = reader.mapping(
         read_yaml(path),
         path="",
-        allowed={"title", "summary", "slides", "questions"},
+        allowed={"title", "summary", "slides", "quiz", "questions"},
         required={"title", "slides"},
     )
     slides = [
@@ -306,6 +309,7 @@ def read_section(path: Path, *, order: int, slug: str, documents: set[str]) -> S
         questions = read_questions(
             reader, reader.items(data, "questions", path=""), documents=documents
         )
+    quiz = read_quiz_settings(reader, data["quiz"]) if "quiz" in data else {}
     return SectionSpec(
         order=order,
         slug=slug,
@@ -313,6 +317,7 @@ def read_section(path: Path, *, order: int, slug: str, documents: set[str]) -> S
         summary=reader.text(data, "summary", path="", optional=True),
         slides=slides,
         questions=questions,
+        quiz=quiz,
         path=path,
     )
 

@@ -60,6 +60,8 @@ def course_load(*, spec: CourseSpec) -> LoadReport:
     unpublished, never deleted, because learners' records point at it. All in one transaction:
     any error leaves the database as it was.
     """
+    from quizzes.services import quiz_sync_from_spec
+
     report = LoadReport()
     for source in spec.sources:
         SourceDocument.objects.update_or_create(
@@ -96,6 +98,12 @@ def course_load(*, spec: CourseSpec) -> LoadReport:
             report.updated.append(section_spec.slug)
         else:
             report.unchanged.append(section_spec.slug)
+        quiz_changed = quiz_sync_from_spec(
+            section=page, settings=section_spec.quiz, questions=section_spec.questions
+        )
+        if quiz_changed and section_spec.slug in report.unchanged:
+            report.unchanged.remove(section_spec.slug)
+            report.updated.append(section_spec.slug)
     for page in existing.values():
         if page.live:
             page.unpublish()
@@ -166,7 +174,8 @@ def _order_sections(course: CoursePage, slugs: list[str]) -> None:
 
 
 def _section_content(section_spec: SectionSpec) -> dict:
-    return {k: v for k, v in section_spec.as_dict().items() if k != "questions"}
+    """What the section page itself holds; the quiz part is synced by the quizzes app."""
+    return {k: v for k, v in section_spec.as_dict().items() if k not in ("quiz", "questions")}
 
 
 def section_as_dict(page: SectionPage) -> dict:
@@ -195,6 +204,8 @@ def section_as_dict(page: SectionPage) -> dict:
 
 def course_export(*, slug: str | None = None) -> CourseSpec:
     """The course as it stands in the CMS (live sections, in order) as a CourseSpec."""
+    from quizzes.services import quiz_export
+
     courses = CoursePage.objects.all()
     course = courses.get(slug=slug) if slug else courses.order_by("path").first()
     if course is None:
@@ -204,6 +215,7 @@ def course_export(*, slug: str | None = None) -> CourseSpec:
         SectionPage.objects.child_of(course).live().order_by("path"), start=1
     ):
         data = section_as_dict(page)
+        quiz_settings, questions = quiz_export(section=page)
         sections.append(
             SectionSpec(
                 order=order,
@@ -211,6 +223,8 @@ def course_export(*, slug: str | None = None) -> CourseSpec:
                 title=data["title"],
                 summary=data["summary"],
                 slides=data["slides"],
+                quiz=quiz_settings,
+                questions=questions,
             )
         )
     sources = [

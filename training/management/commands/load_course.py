@@ -30,7 +30,7 @@ class Command(BaseCommand):
             ) from exc
         for label, names in (
             ("created", report.created),
-            ("updated (new revision)", report.updated),
+            ("updated", report.updated),
             ("unpublished (no longer in content/)", report.retired),
         ):
             if names and verbosity:
