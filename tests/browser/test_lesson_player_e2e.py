@@ -1,0 +1,111 @@
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from training.models import SectionPage, SectionProgress
+
+from .conftest import serious_axe_violations, tab_to
+
+PASSWORD = "a-browser-test-password"
+
+
+@pytest.fixture
+def learner_account(transactional_db):
+    return get_user_model().objects.create_user(
+        "keyboard@school.example", password=PASSWORD, first_name="Kim", last_name="Keyboard"
+    )
+
+
+def press_and_wait(page, key):
+    """Press a key that follows a link, and wait for the next page."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def log_in_with_the_keyboard(page, base_url):
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    # The e-mail field has focus when the page opens; everything else is typed or tabbed.
+    page.keyboard.type("keyboard@school.example")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Electronic Use Policies")
+
+
+def test_a_learner_walks_a_section_with_the_keyboard_alone(
+    page, live_server, live_course, learner_account
+):
+    log_in_with_the_keyboard(page, live_server.url)
+    first = SectionPage.objects.order_by("path").first()
+    second = SectionPage.objects.order_by("path")[1]
+
+    tab_to(page, first.title)
+    press_and_wait(page, "Enter")
+    expect(page.locator("label[for=slide-progress]")).to_have_text(
+        f"Slide 1 of {first.slide_count}"
+    )
+    expect(page.get_by_text("Source: ")).to_be_visible()
+
+    for number in range(2, first.slide_count + 1):
+        tab_to(page, "Next")
+        press_and_wait(page, "Enter")
+        expect(page.locator("label[for=slide-progress]")).to_have_text(
+            f"Slide {number} of {first.slide_count}"
+        )
+
+    # The arrow key goes back a slide too (an optional comfort on top of the links).
+    press_and_wait(page, "ArrowLeft")
+    expect(page.locator("label[for=slide-progress]")).to_contain_text(
+        f"Slide {first.slide_count - 1} of"
+    )
+    press_and_wait(page, "ArrowRight")
+
+    tab_to(page, f"Next section: {second.title}")
+    press_and_wait(page, "Enter")
+    expect(page.get_by_text("Section 2 of", exact=False)).to_be_visible()
+
+    progress = SectionProgress.objects.get(user=learner_account, section=first)
+    assert progress.furthest_slide == first.slide_count
+
+
+def test_leaving_and_coming_back_resumes_at_the_last_slide(
+    page, live_server, live_course, learner_account
+):
+    log_in_with_the_keyboard(page, live_server.url)
+    section = SectionPage.objects.order_by("path")[2]
+    for number in (1, 2, 3):
+        page.goto(f"{live_server.url}{section.url}?slide={number}")
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name=section.title).click()
+    expect(page).to_have_url(re.compile(r"\?slide=3$"))
+    expect(page.locator("label[for=slide-progress]")).to_have_text(
+        f"Slide 3 of {section.slide_count}"
+    )
+
+
+def test_lesson_course_and_login_pages_have_no_serious_accessibility_violations(
+    page, live_server, live_course, learner_account
+):
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert serious_axe_violations(page) == []
+    log_in_with_the_keyboard(page, live_server.url)
+    assert serious_axe_violations(page) == []
+    for section in SectionPage.objects.order_by("path"):
+        for number in range(1, section.slide_count + 1):
+            page.goto(f"{live_server.url}{section.url}?slide={number}")
+        assert serious_axe_violations(page) == [], section.slug
+
+
+def test_the_lesson_reads_well_on_a_phone(browser, live_server, live_course, learner_account):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    log_in_with_the_keyboard(page, live_server.url)
+    section = SectionPage.objects.order_by("path").first()
+    page.goto(f"{live_server.url}{section.url}?slide=1")
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow, "the slide scrolls sideways on a phone"
+    expect(page.get_by_role("link", name=re.compile("Next"))).to_be_visible()
+    context.close()

@@ -1,0 +1,93 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, env_extra=None, env_remove=()):
+    env = {k: v for k, v in os.environ.items() if k not in env_remove}
+    env.update(env_extra or {})
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "eupsite.settings.production",
+    "DJANGO_SECRET_KEY": "x" * 64 + "-a-long-random-production-key-for-the-check",
+    "DJANGO_ALLOWED_HOSTS": "training.district.example",
+}
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+def test_production_settings_refuse_to_start_without_their_environment(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = run_manage("check", env_extra=env, env_remove=(missing,))
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_load_demo_creates_the_three_accounts_once(db, settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo")
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "0 created, 3 already there" in out
+    assert "http://127.0.0.1:8000/" in out
+    users = get_user_model().objects.filter(username__endswith="@example.org")
+    assert users.count() == 3
+    assert users.get(username="admin@example.org").is_superuser
+    editor = users.get(username="editor@example.org")
+    assert editor.has_perm("wagtailadmin.access_admin") and not editor.is_superuser
+    learner = users.get(username="learner@example.org")
+    assert learner.check_password("learn-the-policy")
+    assert not learner.has_perm("wagtailadmin.access_admin")
+
+
+def test_load_demo_refuses_outside_development(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo")
+
+
+def test_the_login_page_works_and_a_learner_lands_on_the_course(client, course, django_user_model):
+    django_user_model.objects.create_user("t@school.example", password="pw-for-the-test-1")
+    page = client.get("/accounts/login/?next=/")
+    assert page.status_code == 200
+    assert b'for="id_username"' in page.content and b"csrfmiddlewaretoken" in page.content
+    response = client.post(
+        "/accounts/login/",
+        {"username": "t@school.example", "password": "pw-for-the-test-1", "next": "/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_a_wrong_password_says_what_to_do(client, db):
+    response = client.post("/accounts/login/", {"username": "nobody@x.example", "password": "no"})
+    assert response.status_code == 200
+    assert b"ask your administrator to reset your password" in response.content
+
+
+def test_editors_manage_the_course_in_the_wagtail_admin(client, course, sections):
+    admin = get_user_model().objects.create_superuser("boss@school.example", password="pw")
+    client.force_login(admin)
+    assert client.get(f"/admin/pages/{sections[0].pk}/edit/").status_code == 200
+    assert client.get(f"/admin/pages/{course.pk}/").status_code == 200
