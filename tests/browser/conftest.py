@@ -61,10 +61,15 @@ def page(browser):
 
 
 @pytest.fixture
-def live_course(transactional_db, django_db_serialized_rollback):
-    """The course, in a database the live server's thread can see. Serialized rollback brings
-    back what migrations create (Wagtail's root page, locale, groups) after each flush."""
+def live_course(transactional_db):
+    """The course, committed so the live server's thread sees it. Transactional tests end
+    with a flush that also empties what Wagtail's migrations made, so put that back first."""
     from django.core.management import call_command
+    from wagtail.models import Locale, Page
+
+    Locale.objects.get_or_create(language_code="en")
+    if Page.get_first_root_node() is None:
+        Page.add_root(title="Root", slug="root")
 
     call_command("load_course", verbosity=0)
 

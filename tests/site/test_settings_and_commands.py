@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, env_extra=None, env_remove=()):
+    # The browser tests' async-safety switch must not leak into a deployment check.
+    env_remove = (*env_remove, "DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if k not in env_remove}
     env.update(env_extra or {})
     return subprocess.run(  # noqa: S603
