@@ -1,0 +1,93 @@
+"""Quizzes in the Wagtail admin: one listing of every question of every type, a form per type,
+and each section's quiz settings, grouped under one menu item."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import (
+    MultipleResponseQuestion,
+    Question,
+    Quiz,
+    ScenarioQuestion,
+    SingleChoiceQuestion,
+    TrueFalseQuestion,
+)
+
+
+class QuizViewSet(SnippetViewSet):
+    model = Quiz
+    icon = "tasks"
+    menu_label = _("Quiz settings")
+    list_display = ["section", "pass_mark", "questions_per_attempt", "shuffle", "max_attempts"]
+    ordering = ["section__path"]
+    inspect_view_enabled = True
+
+
+class SpecificEditColumn(TitleColumn):
+    """Links each row to the form of the question's own type."""
+
+    def get_link_url(self, instance, parent_context):
+        model = type(instance)
+        return reverse(
+            f"wagtailsnippets_{model._meta.app_label}_{model._meta.model_name}:edit",
+            args=[instance.pk],
+        )
+
+
+class AllQuestionsViewSet(SnippetViewSet):
+    model = Question
+    icon = "help"
+    menu_label = _("All questions")
+    url_prefix = "quizzes/all-questions"
+    list_display = [
+        SpecificEditColumn("prompt", label=_("Question")),
+        Column("type_label", label=_("Type")),
+        "quiz",
+        "sort_order",
+        "is_active",
+    ]
+    list_filter = ["quiz", "is_active"]
+    search_fields = ["prompt", "explanation"]
+    ordering = ["quiz__section__path", "sort_order"]
+    # Questions are added through their own type's form, which knows its fields.
+    add_to_admin_menu = False
+
+    def get_queryset(self, request):
+        return Question.objects.select_related("quiz__section").order_by(
+            "quiz__section__path", "sort_order"
+        )
+
+
+def _question_viewset(question_model, label):
+    return type(
+        f"{question_model.__name__}ViewSet",
+        (SnippetViewSet,),
+        {
+            "model": question_model,
+            "icon": "help",
+            "menu_label": label,
+            "list_display": ["prompt", "quiz", "sort_order", "is_active"],
+            "list_filter": ["quiz", "is_active"],
+            "search_fields": ["prompt"],
+        },
+    )
+
+
+class QuizzesGroup(SnippetViewSetGroup):
+    menu_label = _("Quizzes")
+    menu_icon = "tasks"
+    menu_order = 250
+    items = (
+        QuizViewSet,
+        AllQuestionsViewSet,
+        _question_viewset(SingleChoiceQuestion, _("Single-choice questions")),
+        _question_viewset(MultipleResponseQuestion, _("Multiple-response questions")),
+        _question_viewset(TrueFalseQuestion, _("True / false questions")),
+        _question_viewset(ScenarioQuestion, _("Scenario questions")),
+    )
+
+
+register_snippet(QuizzesGroup)
