@@ -6,8 +6,10 @@ returns every type, and each type's own `grade()` is used.
 
 from fractions import Fraction
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -139,12 +141,22 @@ class Question(PolymorphicModel, ClusterableModel):
     def type_label(self) -> str:
         return str(self._meta.verbose_name)
 
+    # Single choice, scenario and true/false take one answer; multiple response takes several.
+    allows_several_answers = False
+
     def correct_choice_ids(self) -> set[int]:
         return {c.pk for c in self.choices.all() if c.is_correct}
 
-    def grade(self, selected: set[int]) -> Fraction:
-        """The share of this question's mark that `selected` (choice ids) earns: 0 or 1."""
-        raise NotImplementedError
+    def grade(self, selected: set[int], correct: set[int] | None = None) -> Fraction:
+        """The share of this question's mark that `selected` (choice ids) earns: 0 or 1.
+
+        `correct` is the set of correct choice ids as the learner was shown them (an attempt's
+        copy), so a later edit of the bank cannot change an old attempt's grade.
+        """
+        correct = self.correct_choice_ids() if correct is None else correct
+        if self.allows_several_answers:
+            return Fraction(int(bool(selected) and selected == correct))
+        return Fraction(int(len(selected) == 1 and selected == correct))
 
 
 class SingleChoiceQuestion(Question):
@@ -159,9 +171,6 @@ class SingleChoiceQuestion(Question):
 
     class Meta:
         verbose_name = _("single-choice question")
-
-    def grade(self, selected: set[int]) -> Fraction:
-        return Fraction(int(len(selected) == 1 and selected == self.correct_choice_ids()))
 
 
 class ScenarioQuestion(SingleChoiceQuestion):
@@ -186,14 +195,12 @@ class MultipleResponseQuestion(Question):
     """'Select all that apply': all or nothing, and the learner is told so."""
 
     type_key = "multiple_response"
+    allows_several_answers = True
 
     panels = SingleChoiceQuestion.panels
 
     class Meta:
         verbose_name = _("multiple-response question")
-
-    def grade(self, selected: set[int]) -> Fraction:
-        return Fraction(int(bool(selected) and selected == self.correct_choice_ids()))
 
 
 class TrueFalseQuestion(Question):
@@ -212,9 +219,6 @@ class TrueFalseQuestion(Question):
     class Meta:
         verbose_name = _("true / false question")
 
-    def grade(self, selected: set[int]) -> Fraction:
-        return Fraction(int(len(selected) == 1 and selected == self.correct_choice_ids()))
-
     @property
     def answer(self) -> bool:
         return any(c.is_correct and c.text == "True" for c in self.choices.all())
@@ -232,6 +236,99 @@ class Choice(Orderable):
 
     def __str__(self):
         return self.text
+
+
+class Attempt(models.Model):
+    """One learner's go at one quiz: the compliance record administrators rely on.
+
+    Never edited or deleted by the learner flow. What was shown (questions, their order, their
+    choices in their order, which were correct) is copied into AttemptQuestion at the start, so
+    the record stays true after the question bank changes.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_attempts"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveSmallIntegerField(_("attempt number"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    question_count = models.PositiveSmallIntegerField()
+    score = models.DecimalField(
+        _("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (%) when taken"))
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("quiz attempt")
+        constraints = [
+            # A second tab or a double click cannot open two attempts with the same number.
+            models.UniqueConstraint(fields=["user", "quiz", "number"], name="attempt_number_once"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        submitted_at__isnull=True,
+                        score__isnull=True,
+                        passed__isnull=True,
+                        correct_count__isnull=True,
+                    )
+                    | models.Q(
+                        submitted_at__isnull=False,
+                        score__gte=0,
+                        score__lte=100,
+                        passed__isnull=False,
+                        correct_count__lte=models.F("question_count"),
+                    )
+                ),
+                name="attempt_graded_when_submitted",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "quiz", "submitted_at"])]
+
+    def __str__(self):
+        return f"{self.user} – {self.quiz} #{self.number}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class AttemptQuestion(models.Model):
+    """One question as it was shown in an attempt, and the answer given."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.PROTECT, related_name="items")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    # {"type", "scenario", "prompt", "choices": [{"id", "text", "correct"}], "explanation",
+    #  "source": {"document", "passage"}} with choices in the order shown.
+    shown = models.JSONField()
+    selected_choice_ids = models.JSONField(null=True, blank=True)
+    is_correct = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="attempt_position_once"),
+            models.UniqueConstraint(fields=["attempt", "question"], name="attempt_question_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt} Q{self.position}"
+
+    @property
+    def allows_several_answers(self) -> bool:
+        return self.shown["type"] == MultipleResponseQuestion.type_key
+
+    @property
+    def choice_ids(self) -> list[int]:
+        return [c["id"] for c in self.shown["choices"]]
+
+    @property
+    def correct_ids(self) -> set[int]:
+        return {c["id"] for c in self.shown["choices"] if c["correct"]}
 
 
 QUESTION_TYPES: dict[str, type[Question]] = {

@@ -1,14 +1,230 @@
-"""Write-side rules of quizzes: keeping each section's question bank in step with content/."""
+"""Write-side rules of quizzes: starting, answering and grading attempts, and keeping each
+section's question bank in step with content/."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from training.models import SectionPage
 
-from .models import QUESTION_TYPES, Choice, Question, Quiz
+from .models import QUESTION_TYPES, Attempt, AttemptQuestion, Choice, Question, Quiz
+
+# Messages a learner may read; tests assert on them.
+SLIDES_NOT_READ = "Read every slide of this section before you take its quiz."
+SECTION_LOCKED = "Pass the quiz of the section before this one first."
+ALREADY_PASSED = "You have passed this quiz."
+NO_ATTEMPTS_LEFT = (
+    "You have used all {allowed} attempts at this quiz. Ask your administrator to allow "
+    "another attempt."
+)
+WAIT_BEFORE_RETRY = "You can try this quiz again from {when}. Review the section meanwhile."
+ANSWER_MISSING = "Answer this question."
+ANSWER_ONE_ONLY = "Choose one answer."
+ANSWER_UNKNOWN_CHOICE = "That answer is not one of this question's choices."
+QUESTION_NOT_IN_ATTEMPT = "The form held an answer to a question that is not in this attempt."
+
+_random = secrets.SystemRandom()
+
+
+class QuizUnavailable(Exception):
+    """The learner may not start an attempt now; the message says why and what to do."""
+
+
+class AnswersInvalid(Exception):
+    """The submitted form does not fit the attempt. `errors` maps a question's position (or
+    None for the form as a whole) to a message. Nothing was recorded."""
+
+    def __init__(self, errors: dict[int | None, str]):
+        self.errors = errors
+        super().__init__("; ".join(errors.values()))
+
+
+def attempt_start_or_resume(*, user, quiz: Quiz) -> Attempt:
+    """The learner's open attempt at `quiz`, or a new one with its questions drawn.
+
+    Raises QuizUnavailable when the section's slides are unread, an earlier section is not
+    passed, the quiz is passed already, no attempts are left, or the wait is not over.
+    """
+    from training.selectors import learner_section_entry
+
+    entry = learner_section_entry(section=quiz.section, user=user)
+    if not entry.is_open:
+        raise QuizUnavailable(SECTION_LOCKED)
+    if not entry.all_slides_read:
+        raise QuizUnavailable(SLIDES_NOT_READ)
+    if entry.quiz_passed:
+        raise QuizUnavailable(ALREADY_PASSED)
+
+    open_attempt = Attempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=True).first()
+    if open_attempt:
+        return open_attempt
+
+    submitted = Attempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=False)
+    count = submitted.count()
+    if quiz.max_attempts is not None and count >= quiz.max_attempts:
+        raise QuizUnavailable(NO_ATTEMPTS_LEFT.format(allowed=quiz.max_attempts))
+    if quiz.wait_between_attempts and count:
+        last = submitted.order_by("-submitted_at").first()
+        ready_at = last.submitted_at + quiz.wait_between_attempts
+        if timezone.now() < ready_at:
+            when = date_format(timezone.localtime(ready_at), "DATETIME_FORMAT")
+            raise QuizUnavailable(WAIT_BEFORE_RETRY.format(when=when))
+
+    questions = _draw_questions(quiz)
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                user=user,
+                quiz=quiz,
+                number=count + 1,
+                question_count=len(questions),
+                pass_mark=quiz.pass_mark,
+            )
+            AttemptQuestion.objects.bulk_create(
+                AttemptQuestion(
+                    attempt=attempt,
+                    question=question,
+                    position=position,
+                    shown=_as_shown(question, shuffle=quiz.shuffle),
+                )
+                for position, question in enumerate(questions, start=1)
+            )
+    except IntegrityError:
+        # A second tab started the same attempt number at the same moment: use that one.
+        return Attempt.objects.get(user=user, quiz=quiz, number=count + 1)
+    return attempt
+
+
+def _draw_questions(quiz: Quiz) -> list[Question]:
+    bank = list(
+        quiz.questions.filter(is_active=True)
+        .order_by("sort_order", "pk")
+        .prefetch_related("choices")
+    )
+    if not bank:
+        raise QuizUnavailable("This quiz has no questions yet. Tell your administrator.")
+    size = min(quiz.questions_per_attempt or len(bank), len(bank))
+    if size < len(bank):
+        drawn = _random.sample(bank, size)
+        bank = drawn if quiz.shuffle else sorted(drawn, key=lambda q: (q.sort_order, q.pk))
+    elif quiz.shuffle:
+        _random.shuffle(bank)
+    return bank
+
+
+def _as_shown(question: Question, *, shuffle: bool) -> dict:
+    choices = [
+        {"id": c.pk, "text": c.text, "correct": c.is_correct} for c in question.choices.all()
+    ]
+    # True/False keeps its natural order; other choices are shuffled when the quiz says so.
+    if shuffle and question.type_key != "true_false":
+        _random.shuffle(choices)
+    shown = {
+        "type": question.type_key,
+        "prompt": question.prompt,
+        "choices": choices,
+        "explanation": question.explanation,
+        "source": {"document": question.source_document, "passage": question.source_passage},
+    }
+    if question.type_key == "scenario":
+        shown["scenario"] = question.scenario
+    return shown
+
+
+def parse_answers(*, items: list[AttemptQuestion], data) -> dict[int, set[int]]:
+    """Turn a submitted form (a QueryDict or a dict of lists) into {position: choice ids}.
+
+    Raises AnswersInvalid for a missing answer, two answers to a one-answer question, a choice
+    that is not the question's, or a field for a question that is not in the attempt.
+    """
+    errors: dict[int | None, str] = {}
+    positions = {item.position for item in items}
+    for key in data:
+        if key.startswith("q") and key[1:].isdigit() and int(key[1:]) not in positions:
+            errors[None] = QUESTION_NOT_IN_ATTEMPT
+    answers = {}
+    for item in items:
+        values = (
+            data.getlist(f"q{item.position}")
+            if hasattr(data, "getlist")
+            else data.get(f"q{item.position}", [])
+        )
+        try:
+            chosen = {int(v) for v in values}
+        except (TypeError, ValueError):
+            errors[item.position] = ANSWER_UNKNOWN_CHOICE
+            continue
+        if not chosen:
+            errors[item.position] = ANSWER_MISSING
+        elif not chosen <= set(item.choice_ids):
+            errors[item.position] = ANSWER_UNKNOWN_CHOICE
+        elif len(chosen) > 1 and not item.allows_several_answers:
+            errors[item.position] = ANSWER_ONE_ONLY
+        else:
+            answers[item.position] = chosen
+    if errors:
+        raise AnswersInvalid(errors)
+    return answers
+
+
+def attempt_submit(*, user, attempt_id: int, data) -> Attempt:
+    """Grade and record the learner's answers, once.
+
+    A second submission of the same attempt (double click, back button, another tab) changes
+    nothing and returns the recorded attempt. Raises Attempt.DoesNotExist when the attempt is
+    not `user`'s own, and AnswersInvalid (recording nothing) when the form does not fit.
+    """
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update()
+            .select_related("quiz")
+            .filter(pk=attempt_id, user=user)
+            .first()
+        )
+        if attempt is None:
+            raise Attempt.DoesNotExist
+        if attempt.is_submitted:
+            return attempt
+        items = list(attempt.items.order_by("position"))
+        answers = parse_answers(items=items, data=data)
+        questions = {
+            q.pk: q for q in Question.objects.filter(pk__in=[i.question_id for i in items])
+        }
+        correct = 0
+        for item in items:
+            selected = answers[item.position]
+            mark = questions[item.question_id].grade(selected, item.correct_ids)
+            item.selected_choice_ids = sorted(selected)
+            item.is_correct = mark == 1
+            correct += int(mark)
+        AttemptQuestion.objects.bulk_update(items, ["selected_choice_ids", "is_correct"])
+        attempt.correct_count = correct
+        attempt.score, attempt.passed = attempt_score(
+            correct=correct, total=len(items), pass_mark=attempt.pass_mark
+        )
+        attempt.submitted_at = timezone.now()
+        attempt.save(update_fields=["correct_count", "score", "passed", "submitted_at"])
+    return attempt
+
+
+def attempt_score(*, correct: int, total: int, pass_mark: int) -> tuple[Decimal, bool]:
+    """The score in percent (two decimals) and whether it passes. The pass decision uses the
+    exact fraction, so 4 of 5 passes an 80 % mark and 79.99 % never rounds up to a pass."""
+    if total <= 0:
+        raise ValueError("an attempt has at least one question")
+    exact = Fraction(correct, total) * 100
+    score = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    return score, exact >= pass_mark
+
 
 QUIZ_DEFAULTS = {
     "pass_mark": 80,

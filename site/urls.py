@@ -14,6 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("quiz/", include("quizzes.urls")),
 ]
 
 if settings.DEBUG:

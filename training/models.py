@@ -1,7 +1,10 @@
 """The course as Wagtail pages: one CoursePage, one SectionPage per section, slides in a
 StreamField. Where a learner has got to in each section is kept in SectionProgress."""
 
+from dataclasses import replace
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.http import HttpResponseRedirect
@@ -80,25 +83,42 @@ class SectionPage(Page):
         if not request.user.is_authenticated and not is_preview:
             return redirect_to_login(request.get_full_path())
 
-        progress = (
-            None if is_preview else selectors.section_progress(user=request.user, section=self)
-        )
+        course = self.get_parent().specific
+        outline = selectors.course_outline(course=course, user=request.user)
+        entry = next((e for e in outline if e.section.pk == self.pk), None)
+        if not is_preview and (entry is None or not entry.is_open):
+            messages.info(request, _("Pass the quiz of the section before this one first."))
+            return HttpResponseRedirect(course.url)
+
         requested = request.GET.get("slide")
         number = selectors.slide_to_show(
-            section=self, progress=progress, requested=requested, unrestricted=is_preview
+            section=self,
+            last_seen=entry.last_slide if entry else 1,
+            furthest=entry.furthest_slide if entry else 0,
+            requested=requested,
+            unrestricted=is_preview,
         )
         if requested != str(number):
             # One canonical URL per slide, so Previous/Next, bookmarks and resume agree.
             return HttpResponseRedirect(f"{self.url}?slide={number}")
         if not is_preview:
             services.progress_record_slide_view(user=request.user, section=self, number=number)
-        return super().serve(request, *args, slide_number=number, **kwargs)
+            # The outline was read before this view was recorded: bring this entry up to date.
+            seen = replace(
+                entry, last_slide=number, furthest_slide=max(entry.furthest_slide, number)
+            )
+            outline = [seen if e is entry else e for e in outline]
+        return super().serve(request, *args, slide_number=number, outline=outline, **kwargs)
 
-    def get_context(self, request, *args, slide_number=1, **kwargs):
-        from .selectors import section_player
+    def get_context(self, request, *args, slide_number=1, outline=None, **kwargs):
+        from .selectors import course_outline, section_player
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(section_player(section=self, request=request, number=slide_number))
+        if outline is None:
+            outline = course_outline(course=self.get_parent().specific, user=request.user)
+        context.update(
+            section_player(section=self, request=request, number=slide_number, outline=outline)
+        )
         return context
 
 

@@ -1,18 +1,19 @@
-"""Read-side rules of the lesson player: which slide to show, what the outline looks like."""
+"""Read-side rules of the lesson player: which slide to show, what a learner may open, and
+where they stand in each section (reading and quiz together)."""
+
+from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .models import CoursePage, SectionPage, SectionProgress, SourceDocument
-
-
-def section_progress(*, user, section: SectionPage) -> SectionProgress | None:
-    return SectionProgress.objects.filter(user=user, section=section).first()
 
 
 def slide_to_show(
     *,
     section: SectionPage,
-    progress: SectionProgress | None,
+    last_seen: int,
+    furthest: int,
     requested: str | None,
     unrestricted: bool = False,
 ) -> int:
@@ -23,39 +24,76 @@ def slide_to_show(
     follows a section relies on its slides having been shown.
     """
     total = max(section.slide_count, 1)
-    last_seen = progress.last_slide if progress else 1
-    furthest = progress.furthest_slide if progress else 0
     try:
-        number = int(requested) if requested is not None else last_seen
+        number = int(requested) if requested is not None else max(last_seen, 1)
     except ValueError:
-        number = last_seen
+        number = max(last_seen, 1)
     ceiling = total if unrestricted else min(total, furthest + 1)
     return max(1, min(number, ceiling))
 
 
+STATE_LABELS = {
+    "locked": "Locked until the previous section's quiz is passed",
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "ready_for_quiz": "Slides read: take the quiz",
+    "quiz_failed": "Quiz not passed yet",
+    "passed": "Passed",
+}
+
+
 @dataclass(frozen=True)
 class OutlineEntry:
+    """One section as one learner stands in it."""
+
     section: SectionPage
     position: int
     slide_count: int
     furthest_slide: int
     last_slide: int
+    is_open: bool
+    quiz_passed: bool = False
+    quiz_failed_last: bool = False
+    best_score: Decimal | None = None
+    last_score: Decimal | None = None
+    passing_attempt_id: int | None = None
+    last_attempt_id: int | None = None
+
+    @property
+    def all_slides_read(self) -> bool:
+        return self.furthest_slide >= self.slide_count
 
     @property
     def state(self) -> str:
+        # A passed section stays passed, whatever happens after.
+        if self.quiz_passed:
+            return "passed"
+        if not self.is_open:
+            return "locked"
+        if self.quiz_failed_last:
+            return "quiz_failed"
         if self.furthest_slide == 0:
             return "not_started"
-        if self.furthest_slide >= self.slide_count:
-            return "read"
+        if self.all_slides_read:
+            return "ready_for_quiz"
         return "in_progress"
 
     @property
     def state_label(self) -> str:
-        return {
-            "not_started": "Not started",
-            "in_progress": f"Reading: slide {self.last_slide} of {self.slide_count}",
-            "read": "All slides read",
-        }[self.state]
+        label = STATE_LABELS[self.state]
+        if self.state == "passed":
+            return f"{label} ({_percent(self.best_score)})"
+        if self.state == "quiz_failed":
+            return f"{label}: last score {_percent(self.last_score)}"
+        if self.state == "in_progress":
+            return f"{label}: slide {self.last_slide} of {self.slide_count}"
+        return label
+
+
+def _percent(value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value.normalize():f} %"
 
 
 def course_sections(*, course: CoursePage) -> list[SectionPage]:
@@ -63,43 +101,67 @@ def course_sections(*, course: CoursePage) -> list[SectionPage]:
 
 
 def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
-    """Each live section of the course, in order, with this learner's reading progress."""
+    """Each live section of the course, in order, with this learner's reading and quiz state.
+
+    Sections open one after another: the first is always open, each next one once the quiz of
+    the one before is passed. A constant number of queries, whatever the number of sections.
+    """
+    from quizzes.selectors import quiz_status_by_section
+
     sections = course_sections(course=course)
-    progress = {}
+    progress, quiz = {}, {}
     if user.is_authenticated:
         progress = {
             p.section_id: p for p in SectionProgress.objects.filter(user=user, section__in=sections)
         }
+        quiz = quiz_status_by_section(user=user, section_ids=[s.pk for s in sections])
     outline = []
+    previous_passed = True
     for position, section in enumerate(sections, start=1):
         p = progress.get(section.pk)
-        outline.append(
-            OutlineEntry(
-                section=section,
-                position=position,
-                slide_count=section.slide_count,
-                furthest_slide=p.furthest_slide if p else 0,
-                last_slide=p.last_slide if p else 0,
-            )
+        q = quiz.get(section.pk)
+        entry = OutlineEntry(
+            section=section,
+            position=position,
+            slide_count=section.slide_count,
+            furthest_slide=p.furthest_slide if p else 0,
+            last_slide=p.last_slide if p else 0,
+            is_open=previous_passed or bool(q and q.passed),
+            quiz_passed=bool(q and q.passed),
+            quiz_failed_last=bool(q and q.last_passed is False),
+            best_score=q.best_score if q else None,
+            last_score=q.last_score if q else None,
+            passing_attempt_id=q.passing_attempt_id if q else None,
+            last_attempt_id=q.last_attempt_id if q else None,
         )
+        outline.append(entry)
+        previous_passed = entry.quiz_passed
     return outline
+
+
+def learner_section_entry(*, section: SectionPage, user) -> OutlineEntry:
+    course = section.get_parent().specific
+    return next(e for e in course_outline(course=course, user=user) if e.section.pk == section.pk)
 
 
 def source_titles() -> dict[str, str]:
     return dict(SourceDocument.objects.values_list("filename", "title"))
 
 
-def section_player(*, section: SectionPage, request, number: int) -> dict:
+def section_player(
+    *, section: SectionPage, request, number: int, outline: list[OutlineEntry]
+) -> dict:
     """Everything the lesson player template shows for one slide of one section."""
     course = section.get_parent().specific
-    outline = course_outline(course=course, user=request.user)
-    position = next((e.position for e in outline if e.section.pk == section.pk), 1)
+    entry = next(e for e in outline if e.section.pk == section.pk)
+    position = entry.position
     total = section.slide_count
     slide = section.body[number - 1] if total else None
     next_section = outline[position].section if position < len(outline) else None
     return {
         "course": course,
         "outline": outline,
+        "entry": entry,
         "section_position": position,
         "section_total": len(outline),
         "slide": slide,
@@ -107,6 +169,6 @@ def section_player(*, section: SectionPage, request, number: int) -> dict:
         "slide_total": total,
         "previous_number": number - 1 if number > 1 else None,
         "next_number": number + 1 if number < total else None,
-        "next_section": next_section,
+        "next_section": next_section if entry.quiz_passed else None,
         "source_titles": source_titles(),
     }

@@ -1,12 +1,15 @@
 import pytest
 
+from tests.helpers import pass_section, read_all_slides
 from training.blocks import SlideStreamBlock
 from training.models import SectionPage, SectionProgress
 from training.services import progress_record_slide_view
 
 
-def test_every_section_renders_for_a_logged_in_learner(learner_client, sections):
+def test_every_section_renders_for_a_logged_in_learner(learner_client, learner, sections):
     for position, section in enumerate(sections, start=1):
+        if position > 1:
+            pass_section(learner, sections[position - 2])
         response = learner_client.get(section.url, follow=True)
         assert response.status_code == 200
         html = response.content.decode()
@@ -56,6 +59,7 @@ def test_going_back_is_always_allowed_and_nonsense_numbers_are_clamped(learner_c
 
 
 def test_the_learner_resumes_at_the_last_slide_seen(learner_client, learner, sections):
+    pass_section(learner, sections[0])
     section = sections[1]
     for n in range(1, 4):
         learner_client.get(f"{section.url}?slide={n}")
@@ -67,21 +71,39 @@ def test_the_learner_resumes_at_the_last_slide_seen(learner_client, learner, sec
     assert (progress.last_slide, progress.furthest_slide) == (2, 3)
 
 
-def test_the_last_slide_leads_to_the_next_section(learner_client, learner, sections):
+def test_the_last_slide_leads_to_the_quiz_then_to_the_next_section(
+    learner_client, learner, sections
+):
     section = sections[0]
-    progress_record_slide_view(user=learner, section=section, number=section.slide_count)
+    read_all_slides(learner, section)
+    html = learner_client.get(f"{section.url}?slide={section.slide_count}").content.decode()
+    assert f'href="/quiz/section/{section.pk}/"' in html
+    assert sections[1].url not in html.split("player__nav")[1].split("</nav>")[0]
+
+    pass_section(learner, section)
     html = learner_client.get(f"{section.url}?slide={section.slide_count}").content.decode()
     assert f'href="{sections[1].url}"' in html
     assert f"Next section: {sections[1].title}" in html.replace("&#x27;", "'")
 
 
-def test_the_course_page_shows_each_sections_reading_state(learner_client, learner, sections):
-    progress_record_slide_view(user=learner, section=sections[0], number=sections[0].slide_count)
+def test_the_next_section_stays_closed_until_the_quiz_before_it_is_passed(
+    learner_client, learner, sections
+):
+    read_all_slides(learner, sections[0])
+    response = learner_client.get(sections[1].url, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert b"Pass the quiz of the section before this one first." in response.content
+    pass_section(learner, sections[0])
+    assert learner_client.get(sections[1].url)["Location"].endswith("?slide=1")
+
+
+def test_the_course_page_shows_each_sections_state(learner_client, learner, sections):
+    pass_section(learner, sections[0])
     progress_record_slide_view(user=learner, section=sections[1], number=2)
     html = learner_client.get("/").content.decode()
-    assert "All slides read" in html
-    assert f"Reading: slide 2 of {sections[1].slide_count}" in html
-    assert html.count("Not started") == len(sections) - 2
+    assert "Passed (100 %)" in html
+    assert f"In progress: slide 2 of {sections[1].slide_count}" in html
+    assert html.count("Locked until the previous section") == len(sections) - 2
 
 
 def test_progress_is_kept_per_learner(learner_client, learner, sections, django_user_model):
@@ -105,7 +127,9 @@ def _section_with_slides(course, slug, count):
     ]
     page = course.add_child(instance=SectionPage(title=slug, slug=slug, body=slides))
     page.save_revision().publish()
-    return page
+    # First in the course, so it is open without passing another section.
+    page.move(course, pos="first-child")
+    return SectionPage.objects.get(pk=page.pk)
 
 
 @pytest.mark.parametrize("slide_count", [3, 60])

@@ -1,0 +1,72 @@
+"""Read-side rules of quizzes: where a learner stands with each section's quiz."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q
+
+from .models import Attempt, AttemptQuestion, Quiz
+
+
+@dataclass(frozen=True)
+class QuizStatus:
+    passed: bool
+    best_score: Decimal | None
+    last_score: Decimal | None
+    last_passed: bool | None
+    submitted_attempts: int
+    passing_attempt_id: int | None
+    last_attempt_id: int | None
+
+
+def quiz_status_by_section(*, user, section_ids: list[int]) -> dict[int, QuizStatus]:
+    """Each section's quiz status for `user`, in two queries whatever the number of sections."""
+    if not user.is_authenticated or not section_ids:
+        return {}
+    summary = (
+        Attempt.objects.filter(
+            user=user, quiz__section_id__in=section_ids, submitted_at__isnull=False
+        )
+        .values("quiz__section_id")
+        .annotate(
+            attempts=Count("pk"),
+            best=Max("score"),
+            passing_id=Max("pk", filter=Q(passed=True)),
+            last_id=Max("pk"),
+        )
+    )
+    rows = {row["quiz__section_id"]: row for row in summary}
+    last = {
+        a.pk: a
+        for a in Attempt.objects.filter(pk__in=[r["last_id"] for r in rows.values()]).only(
+            "pk", "score", "passed"
+        )
+    }
+    statuses = {}
+    for section_id, row in rows.items():
+        latest = last.get(row["last_id"])
+        statuses[section_id] = QuizStatus(
+            passed=row["passing_id"] is not None,
+            best_score=row["best"],
+            last_score=latest.score if latest else None,
+            last_passed=latest.passed if latest else None,
+            submitted_attempts=row["attempts"],
+            passing_attempt_id=row["passing_id"],
+            last_attempt_id=row["last_id"],
+        )
+    return statuses
+
+
+def quiz_for_section(*, section) -> Quiz | None:
+    return Quiz.objects.filter(section=section).first()
+
+
+def attempt_for_user(*, user, attempt_id: int) -> Attempt | None:
+    """The attempt if it is `user`'s own; None otherwise (the view answers 404, not 403)."""
+    return Attempt.objects.select_related("quiz__section").filter(pk=attempt_id, user=user).first()
+
+
+def attempt_items(*, attempt: Attempt) -> list[AttemptQuestion]:
+    return list(attempt.items.order_by("position"))
