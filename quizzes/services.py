@@ -46,15 +46,18 @@ class AnswersInvalid(Exception):
         super().__init__("; ".join(errors.values()))
 
 
-def attempt_start_or_resume(*, user, quiz: Quiz) -> Attempt:
+def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     """The learner's open attempt at `quiz`, or a new one with its questions drawn.
 
-    Raises QuizUnavailable when the section's slides are unread, an earlier section is not
-    passed, the quiz is passed already, no attempts are left, or the wait is not over.
+    `entry` is the learner's OutlineEntry for the quiz's section when the caller has it
+    already (it is read here otherwise). Raises QuizUnavailable when the section's slides are
+    unread, an earlier section is not passed, the quiz is passed already, no attempts are
+    left, or the wait is not over.
     """
     from training.selectors import learner_section_entry
 
-    entry = learner_section_entry(section=quiz.section, user=user)
+    if entry is None:
+        entry = learner_section_entry(section=quiz.section, user=user)
     if not entry.is_open:
         raise QuizUnavailable(SECTION_LOCKED)
     if not entry.all_slides_read:

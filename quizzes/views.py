@@ -25,7 +25,7 @@ def quiz_take(request, section_id: int):
     if entry.quiz_passed and entry.passing_attempt_id:
         return redirect("quizzes:result", attempt_id=entry.passing_attempt_id)
     try:
-        attempt = services.attempt_start_or_resume(user=request.user, quiz=quiz)
+        attempt = services.attempt_start_or_resume(user=request.user, quiz=quiz, entry=entry)
     except services.QuizUnavailable as exc:
         if str(exc) in (services.SLIDES_NOT_READ, services.SECTION_LOCKED):
             messages.info(request, str(exc))
