@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from tests.helpers import pass_section
 from training.models import SectionPage, SectionProgress
 
 from .conftest import serious_axe_violations, tab_to
@@ -40,7 +41,6 @@ def test_a_learner_walks_a_section_with_the_keyboard_alone(
 ):
     log_in_with_the_keyboard(page, live_server.url)
     first = SectionPage.objects.order_by("path").first()
-    second = SectionPage.objects.order_by("path")[1]
 
     tab_to(page, first.title)
     press_and_wait(page, "Enter")
@@ -63,10 +63,7 @@ def test_a_learner_walks_a_section_with_the_keyboard_alone(
     )
     press_and_wait(page, "ArrowRight")
 
-    tab_to(page, f"Next section: {second.title}")
-    press_and_wait(page, "Enter")
-    expect(page.get_by_text("Section 2 of", exact=False)).to_be_visible()
-
+    expect(page.get_by_role("link", name="Take the quiz")).to_be_visible()
     progress = SectionProgress.objects.get(user=learner_account, section=first)
     assert progress.furthest_slide == first.slide_count
 
@@ -75,7 +72,10 @@ def test_leaving_and_coming_back_resumes_at_the_last_slide(
     page, live_server, live_course, learner_account
 ):
     log_in_with_the_keyboard(page, live_server.url)
-    section = SectionPage.objects.order_by("path")[2]
+    sections = list(SectionPage.objects.order_by("path"))
+    pass_section(learner_account, sections[0])
+    pass_section(learner_account, sections[1])
+    section = sections[2]
     for number in (1, 2, 3):
         page.goto(f"{live_server.url}{section.url}?slide={number}")
     page.goto(f"{live_server.url}/")
@@ -97,6 +97,7 @@ def test_lesson_course_and_login_pages_have_no_serious_accessibility_violations(
         for number in range(1, section.slide_count + 1):
             page.goto(f"{live_server.url}{section.url}?slide={number}")
         assert serious_axe_violations(page) == [], section.slug
+        pass_section(learner_account, section)
 
 
 def test_the_lesson_reads_well_on_a_phone(browser, live_server, live_course, learner_account):
