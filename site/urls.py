@@ -5,6 +5,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from staff.views import InvitationAcceptView, InvitationDoneView
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -14,6 +16,12 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        InvitationAcceptView.as_view(),
+        name="invitation",
+    ),
+    path("accounts/invitation/done/", InvitationDoneView.as_view(), name="invitation_done"),
     path("quiz/", include("quizzes.urls")),
 ]
 

@@ -49,10 +49,13 @@ class CoursePage(Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        from staff.selectors import learner_assignments
+
         from .selectors import course_outline
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = course_outline(course=self, user=request.user)
+        context["assignment"], context["history"] = learner_assignments(user=request.user)
         return context
 
 

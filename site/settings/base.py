@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "training",
     "quizzes",
     "certificates",
+    "staff",
     "wagtail.contrib.settings",
     "wagtail.users",
     "wagtail.snippets",
@@ -117,6 +118,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # The organisation named on pages and, later, on certificates.
 DISTRICT_NAME = "Waterbury Public Schools"
+
+# Training cycles follow the school year: it starts on July 1, the refresher is due by
+# October 1, and a new hire has 30 days from the hire date.
+TRAINING_CYCLE_START = (7, 1)
+TRAINING_REFRESHER_DUE = (10, 1)
+TRAINING_NEW_HIRE_DUE_DAYS = 30
 
 WAGTAIL_SITE_NAME = "Electronic Use Policies training"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -46,7 +46,9 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
-def test_load_demo_creates_the_three_accounts_once(db, settings, capsys):
+def test_load_demo_creates_the_accounts_and_staff_at_two_schools_once(db, settings, capsys):
+    from staff.models import Assignment, Location, Staff
+
     settings.DEBUG = True
     call_command("load_demo")
     call_command("load_demo")
@@ -54,12 +56,16 @@ def test_load_demo_creates_the_three_accounts_once(db, settings, capsys):
     assert "0 created, 3 already there" in out
     assert "http://127.0.0.1:8000/" in out
     users = get_user_model().objects.filter(username__endswith="@example.org")
-    assert users.count() == 3
+    assert users.count() == 6  # learner, editor, administrator and three more demo staff
     assert users.get(username="admin@example.org").is_superuser
     editor = users.get(username="editor@example.org")
     assert editor.has_perm("wagtailadmin.access_admin") and not editor.is_superuser
     learner = users.get(username="learner@example.org")
     assert learner.check_password("learn-the-policy")
+    assert Location.objects.count() == 2
+    assert Staff.objects.count() == 4 == Assignment.objects.count()
+    assert learner.staff.location.name == "Maple Street Elementary School"
+    assert "Riverside High School" in out and "sean.damico@example.org" in out
     assert not learner.has_perm("wagtailadmin.access_admin")
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from eupsite.demo import demo_accounts_ensure
+from eupsite.demo import demo_accounts_ensure, demo_staff_ensure
 
 
 class Command(BaseCommand):
@@ -14,6 +14,7 @@ class Command(BaseCommand):
                 "(eupsite.settings.dev)."
             )
         results = demo_accounts_ensure()
+        staff = demo_staff_ensure()
         if verbosity:
             new = sum(created for _, created in results)
             self.stdout.write(f"Demo accounts: {new} created, {len(results) - new} already there.")
@@ -22,6 +23,11 @@ class Command(BaseCommand):
             self.stdout.write("  Admin:  http://127.0.0.1:8000/admin/")
             for account, _ in results:
                 self.stdout.write(
-                    f"  {account.role:<14} {account.username:<22} password: {account.password}"
+                    f"  {account.role:<14} {account.username:<26} password: {account.password}"
+                )
+            self.stdout.write("  Demo staff (same password), at two schools:")
+            for member, _ in staff[1:]:
+                self.stdout.write(
+                    f"  {member.location:<30} {member.email:<26} password: {member.password}"
                 )
             self.stdout.write("")

@@ -1,0 +1,61 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from staff.roster import RosterFileError, roster_plan
+from staff.services import RosterInvalid, roster_apply
+
+
+class Command(BaseCommand):
+    help = "Import HR's staff roster (CSV). Nothing is written if any row is invalid."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="The roster CSV file.")
+        parser.add_argument(
+            "--deactivate-missing",
+            action="store_true",
+            help="Mark active staff who are not in the file inactive (they are never deleted).",
+        )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Apply the valid rows and list the rejected ones instead of importing nothing.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Show what would change; write nothing."
+        )
+
+    def handle(self, *args, file: Path, deactivate_missing, skip_invalid, dry_run, **options):
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
+        try:
+            plan = roster_plan(data, deactivate_missing=deactivate_missing)
+        except RosterFileError as exc:
+            raise CommandError(f"{file}: {exc}") from exc
+
+        counts = plan.summary()
+        self.stdout.write(
+            f"{file.name}: {counts['new']} new, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['deactivated']} to deactivate, "
+            f"{counts['rejected']} rejected."
+        )
+        for line, first in plan.ignored_duplicates:
+            self.stdout.write(f"  line {line}: same as line {first}, ignored")
+        for rejection in plan.rejected:
+            self.stderr.write(f"  {file.name}, {rejection}")
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+            return
+        try:
+            roster_apply(plan=plan, skip_invalid=skip_invalid)
+        except RosterInvalid as exc:
+            raise CommandError(
+                f"{len(plan.rejected)} row(s) rejected (listed above); nothing was imported. "
+                "Fix the file, or run again with --skip-invalid to import the valid rows."
+            ) from exc
+        if plan.changes:
+            self.stdout.write(self.style.SUCCESS("Roster imported."))
+        else:
+            self.stdout.write(self.style.SUCCESS("Roster already up to date: nothing changed."))

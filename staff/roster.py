@@ -1,0 +1,266 @@
+"""Reading HR's roster CSV and working out what an import would change (a plan), without
+writing anything. staff.services.roster_apply writes a plan.
+
+Columns by header name in any order: employee_id, first_name, last_name, email, location,
+job_title, hire_date, active. UTF-8 with or without BOM, comma or semicolon separated, dates
+as YYYY-MM-DD or MM/DD/YYYY. Extra columns (and a trailing empty one) are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .models import Location, Staff
+
+REQUIRED_COLUMNS = [
+    "employee_id",
+    "first_name",
+    "last_name",
+    "email",
+    "location",
+    "job_title",
+    "hire_date",
+    "active",
+]
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+TRUE_WORDS = {"yes", "y", "true", "1", "active"}
+FALSE_WORDS = {"no", "n", "false", "0", "inactive"}
+COMPARED_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "location",
+    "job_title",
+    "hire_date",
+    "active",
+]
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read as a roster (one sentence saying why)."""
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    employee_id: str
+    first_name: str
+    last_name: str
+    email: str
+    location: str
+    job_title: str
+    hire_date: date
+    active: bool
+
+    def values(self) -> dict:
+        return {name: getattr(self, name) for name in COMPARED_FIELDS}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    line: int
+    column: str
+    reason: str
+    employee_id: str = ""
+
+    def __str__(self):
+        return f"line {self.line}, column {self.column}: {self.reason}"
+
+
+@dataclass
+class RosterPlan:
+    new: list[RosterRow] = field(default_factory=list)
+    updated: list[tuple[RosterRow, Staff, list[str]]] = field(default_factory=list)
+    unchanged: list[RosterRow] = field(default_factory=list)
+    deactivated: list[Staff] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    ignored_duplicates: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return len(self.new) + len(self.updated) + len(self.deactivated)
+
+    def summary(self) -> dict:
+        return {
+            "new": len(self.new),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "deactivated": len(self.deactivated),
+            "rejected": len(self.rejected),
+        }
+
+
+def decode_roster(data: bytes) -> str:
+    if not data.strip():
+        raise RosterFileError("The file is empty: export the roster from HR again.")
+    if b"\x00" in data[:4096]:
+        raise RosterFileError("This is not a CSV file (it holds binary data): save it as CSV.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RosterFileError(
+            f"The file is not UTF-8 text (byte {exc.start + 1}): save it as 'CSV UTF-8'."
+        ) from exc
+
+
+def read_rows(text: str) -> tuple[list[RosterRow], list[Rejection], list[tuple[int, int]]]:
+    """Parse and check every row. Returns (good rows, rejections, ignored exact duplicates)."""
+    text = text.lstrip("\ufeff")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    if not first_line:
+        raise RosterFileError("The file is empty: export the roster from HR again.")
+    try:
+        dialect = csv.Sniffer().sniff(first_line, delimiters=",;")
+    except csv.Error as exc:
+        raise RosterFileError(
+            "This does not look like a CSV roster: the first line should name the columns "
+            f"{', '.join(REQUIRED_COLUMNS)}, separated by commas or semicolons."
+        ) from exc
+    reader = csv.reader(io.StringIO(text), delimiter=dialect.delimiter)
+    header = None
+    for raw in reader:
+        if any(cell.strip() for cell in raw):
+            header = [cell.strip().lower().lstrip("\ufeff") for cell in raw]
+            break
+    missing = [c for c in REQUIRED_COLUMNS if c not in (header or [])]
+    if missing:
+        raise RosterFileError(
+            f"The file lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+            f"its first line must name the columns {', '.join(REQUIRED_COLUMNS)}."
+        )
+    index = {name: header.index(name) for name in REQUIRED_COLUMNS}
+
+    rows: list[RosterRow] = []
+    rejected: list[Rejection] = []
+    duplicates: list[tuple[int, int]] = []
+    seen_ids: dict[str, RosterRow] = {}
+    seen_emails: dict[str, RosterRow] = {}
+    for raw in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in raw):
+            continue  # blank line
+        cells = {name: (raw[i].strip() if i < len(raw) else "") for name, i in index.items()}
+        row, problem = _check_row(line, cells)
+        if problem:
+            rejected.append(problem)
+            continue
+        earlier = seen_ids.get(row.employee_id)
+        if earlier is not None:
+            if earlier.values() == row.values():
+                duplicates.append((line, earlier.line))
+            else:
+                reason = f"duplicate id {row.employee_id} (also on line {earlier.line})"
+                rejected.append(Rejection(line, "employee_id", reason, row.employee_id))
+            continue
+        other = seen_emails.get(row.email.lower())
+        if other is not None:
+            reason = f"{row.email} is also on line {other.line}, for {other.employee_id}"
+            rejected.append(Rejection(line, "email", reason, row.employee_id))
+            continue
+        seen_ids[row.employee_id] = row
+        seen_emails[row.email.lower()] = row
+        rows.append(row)
+    return rows, rejected, duplicates
+
+
+def _check_row(line: int, cells: dict[str, str]) -> tuple[RosterRow | None, Rejection | None]:
+    """The row, or why it is rejected (the first problem found, with its column)."""
+    employee_id = cells["employee_id"]
+
+    def reject(column: str, reason: str):
+        return None, Rejection(line, column, reason, employee_id)
+
+    for name in ("employee_id", "first_name", "last_name", "email", "location"):
+        if not cells[name]:
+            return reject(name, "missing value")
+    email = cells["email"]
+    try:
+        validate_email(email)
+    except ValidationError:
+        return reject("email", f'"{email}" is not a valid e-mail address')
+    hire_date = _parse_date(cells["hire_date"])
+    if hire_date is None:
+        value = cells["hire_date"]
+        return reject("hire_date", f'"{value}" is not a date (use YYYY-MM-DD or MM/DD/YYYY)')
+    word = cells["active"].lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        return reject("active", f'"{cells["active"]}" is not yes or no')
+    return (
+        RosterRow(
+            line=line,
+            employee_id=cells["employee_id"],
+            first_name=cells["first_name"],
+            last_name=cells["last_name"],
+            email=email.lower(),
+            location=cells["location"],
+            job_title=cells["job_title"],
+            hire_date=hire_date,
+            active=word in TRUE_WORDS,
+        ),
+        None,
+    )
+
+
+def _parse_date(value: str) -> date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+    return None
+
+
+def _staff_values(staff: Staff, location_names: dict[int, str]) -> dict:
+    return {
+        "first_name": staff.first_name,
+        "last_name": staff.last_name,
+        "email": staff.email.lower(),
+        "location": location_names[staff.location_id],
+        "job_title": staff.job_title,
+        "hire_date": staff.hire_date,
+        "active": staff.is_active,
+    }
+
+
+def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
+    """What importing `data` would change. Reads the database in a constant number of queries
+    (all staff at once), writes nothing. Raises RosterFileError for an unreadable file."""
+    rows, rejected, duplicates = read_rows(decode_roster(data))
+    plan = RosterPlan(rejected=rejected, ignored_duplicates=duplicates)
+    location_names = dict(Location.objects.values_list("pk", "name"))
+    existing = {s.employee_id: s for s in Staff.objects.all()}
+    owner_of_email = {s.email.lower(): s.employee_id for s in existing.values()}
+    emails_in_file = {row.employee_id: row.email for row in rows}
+    for row in rows:
+        owner = owner_of_email.get(row.email)
+        # Another employee's address is a conflict, unless this same file moves them off it.
+        if owner is not None and owner != row.employee_id:
+            if emails_in_file.get(owner, row.email) == row.email:
+                reason = f"{row.email} belongs to employee {owner}"
+                plan.rejected.append(Rejection(row.line, "email", reason, row.employee_id))
+                continue
+        staff = existing.get(row.employee_id)
+        if staff is None:
+            plan.new.append(row)
+            continue
+        current = _staff_values(staff, location_names)
+        wanted = row.values()
+        changed = [name for name in COMPARED_FIELDS if current[name] != wanted[name]]
+        if changed:
+            plan.updated.append((row, staff, changed))
+        else:
+            plan.unchanged.append(row)
+    plan.rejected.sort(key=lambda r: r.line)
+    if deactivate_missing:
+        # A rejected row still names someone who is on HR's list: never deactivate them for it.
+        named = {row.employee_id for row in rows} | {r.employee_id for r in plan.rejected}
+        plan.deactivated = [
+            s for employee_id, s in existing.items() if s.is_active and employee_id not in named
+        ]
+    return plan

@@ -1,0 +1,222 @@
+"""Write-side rules of the roster: applying an import, login accounts and invitations,
+training cycles and assignments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from .models import Assignment, Location, Staff, TrainingCycle
+from .roster import RosterPlan, RosterRow
+
+BATCH_SIZE = 1000
+
+
+class RosterInvalid(Exception):
+    """The roster has rejected rows and --skip-invalid was not given: nothing was written."""
+
+    def __init__(self, plan: RosterPlan):
+        self.plan = plan
+        super().__init__(f"{len(plan.rejected)} row(s) rejected; nothing was imported")
+
+
+@transaction.atomic
+def roster_apply(*, plan: RosterPlan, skip_invalid: bool = False) -> dict:
+    """Write a roster plan in one transaction, in batches (a constant number of queries per
+    batch, never one per row). New staff get an inactive login account (username = work
+    e-mail) until they accept their invitation, and an assignment in the current cycle.
+
+    Raises RosterInvalid, writing nothing, when rows were rejected and skip_invalid is False.
+    """
+    if plan.rejected and not skip_invalid:
+        raise RosterInvalid(plan)
+    rows = plan.new + [row for row, _, _ in plan.updated]
+    locations = _locations_ensure({row.location for row in rows})
+
+    User = get_user_model()
+    new_users = [
+        User(
+            username=row.email,
+            email=row.email,
+            first_name=row.first_name[:150],
+            last_name=row.last_name[:150],
+            is_active=False,
+        )
+        for row in plan.new
+    ]
+    for user in new_users:
+        user.set_unusable_password()
+    User.objects.bulk_create(new_users, batch_size=BATCH_SIZE)
+    users = {u.username: u for u in User.objects.filter(username__in=[r.email for r in plan.new])}
+
+    new_staff = [
+        Staff(**_staff_fields(row, locations), user=users.get(row.email)) for row in plan.new
+    ]
+    Staff.objects.bulk_create(new_staff, batch_size=BATCH_SIZE)
+
+    changed_staff = []
+    renamed_users = []
+    for row, staff, _changed in plan.updated:
+        for name, value in _staff_fields(row, locations).items():
+            setattr(staff, name, value)
+        changed_staff.append(staff)
+        if staff.user_id:
+            renamed_users.append((staff.user_id, row))
+    Staff.objects.bulk_update(
+        changed_staff,
+        ["first_name", "last_name", "email", "location", "job_title", "hire_date", "is_active"],
+        batch_size=BATCH_SIZE,
+    )
+    _users_follow_roster(renamed_users)
+
+    for staff in plan.deactivated:
+        staff.is_active = False
+    Staff.objects.bulk_update(plan.deactivated, ["is_active"], batch_size=BATCH_SIZE)
+
+    cycle = cycle_current()
+    if cycle is not None:
+        assignments_ensure(cycle=cycle)
+    return plan.summary()
+
+
+def _staff_fields(row: RosterRow, locations: dict[str, Location]) -> dict:
+    return {
+        "employee_id": row.employee_id,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "email": row.email,
+        "location": locations[row.location],
+        "job_title": row.job_title,
+        "hire_date": row.hire_date,
+        "is_active": row.active,
+    }
+
+
+def _locations_ensure(names: set[str]) -> dict[str, Location]:
+    existing = {loc.name: loc for loc in Location.objects.filter(name__in=names)}
+    Location.objects.bulk_create([Location(name=n) for n in sorted(names - set(existing))])
+    return {loc.name: loc for loc in Location.objects.filter(name__in=names)}
+
+
+def _users_follow_roster(changes: list[tuple[int, RosterRow]]) -> None:
+    """A changed e-mail or name in HR's roster changes the login account too."""
+    if not changes:
+        return
+    User = get_user_model()
+    users = User.objects.in_bulk([user_id for user_id, _ in changes])
+    for user_id, row in changes:
+        user = users[user_id]
+        user.username = user.email = row.email
+        user.first_name, user.last_name = row.first_name[:150], row.last_name[:150]
+    User.objects.bulk_update(
+        list(users.values()), ["username", "email", "first_name", "last_name"], batch_size=1000
+    )
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+def invitation_url(*, user, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return base_url.rstrip("/") + reverse("invitation", args=[uid, token])
+
+
+def invitations_send(
+    *, staff: list[Staff], base_url: str | None = None, resend: bool = False
+) -> int:
+    """E-mail each active staff member who has not set a password a link to set one. Returns
+    how many were sent. Uses Django's password-reset tokens: a link stops working once used."""
+    base_url = base_url or settings.WAGTAILADMIN_BASE_URL
+    sent = 0
+    connection = get_connection()
+    now = timezone.now()
+    for member in staff:
+        user = member.user
+        if user is None or user.has_usable_password() or not member.is_active:
+            continue
+        if member.invited_at and not resend:
+            continue
+        context = {
+            "staff": member,
+            "url": invitation_url(user=user, base_url=base_url),
+            "district": settings.DISTRICT_NAME,
+        }
+        message = EmailMultiAlternatives(
+            subject=f"{settings.DISTRICT_NAME}: set your password for your training",
+            body=render_to_string("staff/email/invitation.txt", context),
+            to=[member.email],
+            connection=connection,
+        )
+        message.send()
+        Staff.objects.filter(pk=member.pk).update(invited_at=now)
+        sent += 1
+    return sent
+
+
+# --- cycles and assignments ------------------------------------------------------------------
+
+
+def cycle_dates_for_year(year: int) -> dict:
+    """The default cycle starting in `year`: July 1 to June 30, refresher due October 1."""
+    start_month, start_day = settings.TRAINING_CYCLE_START
+    due_month, due_day = settings.TRAINING_REFRESHER_DUE
+    starts_on = date(year, start_month, start_day)
+    refresher = date(year, due_month, due_day)
+    if refresher < starts_on:
+        refresher = date(year + 1, due_month, due_day)
+    return {
+        "name": f"{year}-{year + 1}",
+        "starts_on": starts_on,
+        "ends_on": date(year + 1, start_month, start_day) - timedelta(days=1),
+        "refresher_due_on": refresher,
+        "new_hire_due_days": settings.TRAINING_NEW_HIRE_DUE_DAYS,
+    }
+
+
+def cycle_current(*, today: date | None = None) -> TrainingCycle | None:
+    today = today or timezone.localdate()
+    return (
+        TrainingCycle.objects.filter(starts_on__lte=today, ends_on__gte=today)
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+@transaction.atomic
+def cycle_open(*, year: int, **overrides) -> tuple[TrainingCycle, int]:
+    """Create the cycle that starts in `year` (if missing) and assign every active staff member.
+    Earlier cycles and their records are untouched. Returns the cycle and how many assignments
+    were created."""
+    fields = cycle_dates_for_year(year) | overrides
+    cycle, _ = TrainingCycle.objects.get_or_create(name=fields.pop("name"), defaults=fields)
+    return cycle, assignments_ensure(cycle=cycle)
+
+
+def assignment_due_on(*, cycle: TrainingCycle, hire_date: date) -> tuple[str, date]:
+    """(kind, due date): a new hire (hired inside the cycle) has new_hire_due_days from the hire
+    date; everyone else is due by the refresher date."""
+    if cycle.starts_on <= hire_date <= cycle.ends_on:
+        return Assignment.Kind.ONBOARDING, hire_date + timedelta(days=cycle.new_hire_due_days)
+    return Assignment.Kind.REFRESHER, cycle.refresher_due_on
+
+
+def assignments_ensure(*, cycle: TrainingCycle) -> int:
+    """Give every active staff member without one an assignment in `cycle`."""
+    missing = Staff.objects.filter(is_active=True).exclude(assignments__cycle=cycle)
+    assignments = []
+    for staff in missing.only("pk", "hire_date"):
+        kind, due_on = assignment_due_on(cycle=cycle, hire_date=staff.hire_date)
+        assignments.append(Assignment(staff=staff, cycle=cycle, kind=kind, due_on=due_on))
+    Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    return len(assignments)
