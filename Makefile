@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run serve setup test lint pytest migrations-check browser-deps clean
+.PHONY: run setup test lint pytest migrations-check clean bench-roster
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
@@ -38,3 +38,6 @@ test: lint migrations-check pytest
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+bench-roster: $(STAMP)
+	$(PY) bench/roster_import.py
