@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q
@@ -21,21 +22,24 @@ class QuizStatus:
     last_attempt_id: int | None
 
 
-def quiz_status_by_section(*, user, section_ids: list[int]) -> dict[int, QuizStatus]:
-    """Each section's quiz status for `user`, in two queries whatever the number of sections."""
+def quiz_status_by_section(
+    *, user, section_ids: list[int], since: datetime | None = None
+) -> dict[int, QuizStatus]:
+    """Each section's quiz status for `user` from attempts submitted since `since` (the start
+    of their training cycle; all attempts when None). Two queries, whatever the number of
+    sections."""
     if not user.is_authenticated or not section_ids:
         return {}
-    summary = (
-        Attempt.objects.filter(
-            user=user, quiz__section_id__in=section_ids, submitted_at__isnull=False
-        )
-        .values("quiz__section_id")
-        .annotate(
-            attempts=Count("pk"),
-            best=Max("score"),
-            passing_id=Max("pk", filter=Q(passed=True)),
-            last_id=Max("pk"),
-        )
+    attempts = Attempt.objects.filter(
+        user=user, quiz__section_id__in=section_ids, submitted_at__isnull=False
+    )
+    if since is not None:
+        attempts = attempts.filter(submitted_at__gte=since)
+    summary = attempts.values("quiz__section_id").annotate(
+        attempts=Count("pk"),
+        best=Max("score"),
+        passing_id=Max("pk", filter=Q(passed=True)),
+        last_id=Max("pk"),
     )
     rows = {row["quiz__section_id"]: row for row in summary}
     last = {
@@ -57,6 +61,15 @@ def quiz_status_by_section(*, user, section_ids: list[int]) -> dict[int, QuizSta
             last_attempt_id=row["last_id"],
         )
     return statuses
+
+
+def sections_with_questions(*, section_ids: list[int]) -> set[int]:
+    """The sections whose quiz has at least one question in its bank."""
+    return set(
+        Quiz.objects.filter(section_id__in=section_ids, questions__is_active=True)
+        .values_list("section_id", flat=True)
+        .distinct()
+    )
 
 
 def quiz_for_section(*, section) -> Quiz | None:

@@ -19,6 +19,7 @@ from .models import QUESTION_TYPES, Attempt, AttemptQuestion, Choice, Question, 
 # Messages a learner may read; tests assert on them.
 SLIDES_NOT_READ = "Read every slide of this section before you take its quiz."
 SECTION_LOCKED = "Pass the quiz of the section before this one first."
+SECTION_RETIRED = "This section is no longer part of the course."
 ALREADY_PASSED = "You have passed this quiz."
 NO_ATTEMPTS_LEFT = (
     "You have used all {allowed} attempts at this quiz. Ask your administrator to allow "
@@ -54,10 +55,13 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     unread, an earlier section is not passed, the quiz is passed already, no attempts are
     left, or the wait is not over.
     """
+    from staff.selectors import learner_cycle_start
     from training.selectors import learner_section_entry
 
     if entry is None:
         entry = learner_section_entry(section=quiz.section, user=user)
+    if entry is None:
+        raise QuizUnavailable(SECTION_RETIRED)
     if not entry.is_open:
         raise QuizUnavailable(SECTION_LOCKED)
     if not entry.all_slides_read:
@@ -65,11 +69,16 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     if entry.quiz_passed:
         raise QuizUnavailable(ALREADY_PASSED)
 
-    open_attempt = Attempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=True).first()
+    # Only this training cycle's attempts count towards its limits.
+    since = learner_cycle_start(user=user)
+    this_cycle = Attempt.objects.filter(user=user, quiz=quiz)
+    if since is not None:
+        this_cycle = this_cycle.filter(started_at__gte=since)
+    open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
     if open_attempt:
         return open_attempt
 
-    submitted = Attempt.objects.filter(user=user, quiz=quiz, submitted_at__isnull=False)
+    submitted = this_cycle.filter(submitted_at__isnull=False)
     count = submitted.count()
     if quiz.max_attempts is not None and count >= quiz.max_attempts:
         raise QuizUnavailable(NO_ATTEMPTS_LEFT.format(allowed=quiz.max_attempts))
@@ -81,12 +90,13 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
             raise QuizUnavailable(WAIT_BEFORE_RETRY.format(when=when))
 
     questions = _draw_questions(quiz)
+    number = Attempt.objects.filter(user=user, quiz=quiz).count() + 1
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
                 user=user,
                 quiz=quiz,
-                number=count + 1,
+                number=number,
                 question_count=len(questions),
                 pass_mark=quiz.pass_mark,
             )
@@ -100,8 +110,9 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
                 for position, question in enumerate(questions, start=1)
             )
     except IntegrityError:
-        # A second tab started the same attempt number at the same moment: use that one.
-        return Attempt.objects.get(user=user, quiz=quiz, number=count + 1)
+        # A second tab started the same attempt at the same moment: use that one (the view
+        # shows its result if that tab has submitted it already).
+        return Attempt.objects.get(user=user, quiz=quiz, number=number)
     return attempt
 
 
@@ -142,10 +153,12 @@ def _as_shown(question: Question, *, shuffle: bool) -> dict:
 
 
 def parse_answers(*, items: list[AttemptQuestion], data) -> dict[int, set[int]]:
-    """Turn a submitted form (a QueryDict or a dict of lists) into {position: choice ids}.
+    """Turn a submitted form into {position: choice ids}.
 
-    Raises AnswersInvalid for a missing answer, two answers to a one-answer question, a choice
-    that is not the question's, or a field for a question that is not in the attempt.
+    The form names each answer by its place in the list the learner was shown (1, 2, 3…),
+    not by database id: ids follow the author's order and would undo the shuffle. Raises
+    AnswersInvalid for a missing answer, two answers to a one-answer question, an answer that
+    is not one of the question's choices, or a field for a question not in the attempt.
     """
     errors: dict[int | None, str] = {}
     positions = {item.position for item in items}
@@ -154,24 +167,22 @@ def parse_answers(*, items: list[AttemptQuestion], data) -> dict[int, set[int]]:
             errors[None] = QUESTION_NOT_IN_ATTEMPT
     answers = {}
     for item in items:
-        values = (
-            data.getlist(f"q{item.position}")
-            if hasattr(data, "getlist")
-            else data.get(f"q{item.position}", [])
-        )
+        key = f"q{item.position}"
+        values = data.getlist(key) if hasattr(data, "getlist") else data.get(key, [])
+        shown_ids = item.choice_ids
         try:
-            chosen = {int(v) for v in values}
+            places = {int(v) for v in values}
         except (TypeError, ValueError):
             errors[item.position] = ANSWER_UNKNOWN_CHOICE
             continue
-        if not chosen:
+        if not places:
             errors[item.position] = ANSWER_MISSING
-        elif not chosen <= set(item.choice_ids):
+        elif not all(1 <= place <= len(shown_ids) for place in places):
             errors[item.position] = ANSWER_UNKNOWN_CHOICE
-        elif len(chosen) > 1 and not item.allows_several_answers:
+        elif len(places) > 1 and not item.allows_several_answers:
             errors[item.position] = ANSWER_ONE_ONLY
         else:
-            answers[item.position] = chosen
+            answers[item.position] = {shown_ids[place - 1] for place in places}
     if errors:
         raise AnswersInvalid(errors)
     return answers
@@ -186,7 +197,8 @@ def attempt_submit(*, user, attempt_id: int, data) -> Attempt:
     """
     with transaction.atomic():
         attempt = (
-            Attempt.objects.select_for_update()
+            # Lock the attempt only, not the quiz: other learners' submissions go on.
+            Attempt.objects.select_for_update(of=("self",))
             .select_related("quiz")
             .filter(pk=attempt_id, user=user)
             .first()

@@ -24,6 +24,8 @@ def quiz_take(request, section_id: int):
     entry = learner_section_entry(section=section, user=request.user)
     if entry.quiz_passed and entry.passing_attempt_id:
         return redirect("quizzes:result", attempt_id=entry.passing_attempt_id)
+    if entry is None:
+        raise Http404("This section is no longer part of the course.")
     try:
         attempt = services.attempt_start_or_resume(user=request.user, quiz=quiz, entry=entry)
     except services.QuizUnavailable as exc:
@@ -36,6 +38,8 @@ def quiz_take(request, section_id: int):
             "quizzes/unavailable.html",
             {"section": section, "entry": entry, "reason": str(exc)},
         )
+    if attempt.is_submitted:
+        return redirect("quizzes:result", attempt_id=attempt.pk)
     return _render_quiz(request, attempt, section, entry)
 
 
@@ -54,8 +58,8 @@ def _render_quiz(request, attempt, section, entry, *, errors=None, selected=None
                 "error": errors.get(item.position),
                 # Only ids and texts: which choices are correct never reaches the page.
                 "choices": [
-                    {"id": c["id"], "text": c["text"], "checked": str(c["id"]) in ticked}
-                    for c in item.shown["choices"]
+                    {"value": place, "text": c["text"], "checked": str(place) in ticked}
+                    for place, c in enumerate(item.shown["choices"], start=1)
                 ],
             }
         )
@@ -88,6 +92,8 @@ def attempt_submit(request, attempt_id: int):
         attempt = selectors.attempt_for_user(user=request.user, attempt_id=attempt_id)
         section = attempt.quiz.section
         entry = learner_section_entry(section=section, user=request.user)
+        if entry is None:
+            raise Http404("This section is no longer part of the course.") from None
         selected = {key: request.POST.getlist(key) for key in request.POST if key.startswith("q")}
         return _render_quiz(
             request, attempt, section, entry, errors=exc.errors, selected=selected, status=400
@@ -109,7 +115,9 @@ def attempt_result(request, attempt_id: int):
     from training.selectors import course_outline
 
     outline = course_outline(course=course, user=request.user)
-    next_entry = outline[entry.position] if entry.position < len(outline) else None
+    next_entry = None
+    if entry is not None and entry.position < len(outline):
+        next_entry = outline[entry.position]
     return render(
         request,
         "quizzes/result.html",

@@ -4,7 +4,7 @@ never typed in."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -57,6 +57,24 @@ class LearnerAssignment:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+
+def learner_cycle_start(*, user) -> datetime | None:
+    """When the learner's current training cycle began (local midnight), or None for someone
+    with no assignment in a current cycle: only what they did since then counts this year."""
+    if not user.is_authenticated:
+        return None
+    today = timezone.localdate()
+    starts_on = (
+        Assignment.objects.filter(
+            staff__user=user, cycle__starts_on__lte=today, cycle__ends_on__gte=today
+        )
+        .values_list("cycle__starts_on", flat=True)
+        .first()
+    )
+    if starts_on is None:
+        return None
+    return timezone.make_aware(datetime.combine(starts_on, time.min))
 
 
 def staff_for_user(*, user) -> Staff | None:

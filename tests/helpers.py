@@ -12,12 +12,14 @@ def answer_attempt(attempt, *, right: int | None = None) -> dict[str, list[str]]
     the rest wrongly."""
     data = {}
     for item in attempt.items.order_by("position"):
+        # The form answers by place in the shown list (1, 2, 3…), not by database id.
+        places = {choice_id: n for n, choice_id in enumerate(item.choice_ids, start=1)}
         correct = sorted(item.correct_ids)
         if right is None or item.position <= right:
             chosen = correct
         else:
             chosen = [next(i for i in item.choice_ids if i not in correct)]
-        data[f"q{item.position}"] = [str(i) for i in chosen]
+        data[f"q{item.position}"] = [str(places[i]) for i in chosen]
     return data
 
 

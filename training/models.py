@@ -113,9 +113,13 @@ class SectionPage(Page):
             outline = [seen if e is entry else e for e in outline]
         return super().serve(request, *args, slide_number=number, outline=outline, **kwargs)
 
-    def get_context(self, request, *args, slide_number=1, outline=None, **kwargs):
+    def get_context(self, request, *args, slide_number=None, outline=None, **kwargs):
         from .selectors import course_outline, section_player
 
+        if slide_number is None:
+            # Wagtail's preview renders the context directly: let editors page through it.
+            requested = request.GET.get("slide", "1")
+            slide_number = int(requested) if requested.isdigit() else 1
         context = super().get_context(request, *args, **kwargs)
         if outline is None:
             outline = course_outline(course=self.get_parent().specific, user=request.user)

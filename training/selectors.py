@@ -39,6 +39,7 @@ STATE_LABELS = {
     "ready_for_quiz": "Slides read: take the quiz",
     "quiz_failed": "Quiz not passed yet",
     "passed": "Passed",
+    "read": "All slides read",
 }
 
 
@@ -52,6 +53,7 @@ class OutlineEntry:
     furthest_slide: int
     last_slide: int
     is_open: bool
+    has_quiz: bool = True
     quiz_passed: bool = False
     quiz_failed_last: bool = False
     best_score: Decimal | None = None
@@ -64,10 +66,15 @@ class OutlineEntry:
         return self.furthest_slide >= self.slide_count
 
     @property
+    def section_passed(self) -> bool:
+        """Its quiz passed, or, for a section without questions, every slide read."""
+        return self.quiz_passed or (not self.has_quiz and self.all_slides_read)
+
+    @property
     def state(self) -> str:
         # A passed section stays passed, whatever happens after.
-        if self.quiz_passed:
-            return "passed"
+        if self.section_passed:
+            return "passed" if self.has_quiz else "read"
         if not self.is_open:
             return "locked"
         if self.quiz_failed_last:
@@ -104,29 +111,39 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
     """Each live section of the course, in order, with this learner's reading and quiz state.
 
     Sections open one after another: the first is always open, each next one once the quiz of
-    the one before is passed. A constant number of queries, whatever the number of sections.
+    the one before is passed (a section without questions counts as passed once read). Only
+    this training cycle's reading and attempts count, so the annual refresher starts afresh.
+    A constant number of queries, whatever the number of sections.
     """
-    from quizzes.selectors import quiz_status_by_section
+    from quizzes.selectors import quiz_status_by_section, sections_with_questions
+    from staff.selectors import learner_cycle_start
 
     sections = course_sections(course=course)
+    section_ids = [s.pk for s in sections]
     progress, quiz = {}, {}
     if user.is_authenticated:
-        progress = {
-            p.section_id: p for p in SectionProgress.objects.filter(user=user, section__in=sections)
-        }
-        quiz = quiz_status_by_section(user=user, section_ids=[s.pk for s in sections])
+        since = learner_cycle_start(user=user)
+        reading = SectionProgress.objects.filter(user=user, section__in=section_ids)
+        if since is not None:
+            reading = reading.filter(updated_at__gte=since)
+        progress = {p.section_id: p for p in reading}
+        quiz = quiz_status_by_section(user=user, section_ids=section_ids, since=since)
+    with_questions = sections_with_questions(section_ids=section_ids)
     outline = []
     previous_passed = True
     for position, section in enumerate(sections, start=1):
         p = progress.get(section.pk)
         q = quiz.get(section.pk)
+        furthest = p.furthest_slide if p else 0
+        has_quiz = section.pk in with_questions
         entry = OutlineEntry(
             section=section,
             position=position,
             slide_count=section.slide_count,
-            furthest_slide=p.furthest_slide if p else 0,
+            furthest_slide=furthest,
             last_slide=p.last_slide if p else 0,
             is_open=previous_passed or bool(q and q.passed),
+            has_quiz=has_quiz,
             quiz_passed=bool(q and q.passed),
             quiz_failed_last=bool(q and q.last_passed is False),
             best_score=q.best_score if q else None,
@@ -135,13 +152,15 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
             last_attempt_id=q.last_attempt_id if q else None,
         )
         outline.append(entry)
-        previous_passed = entry.quiz_passed
+        previous_passed = entry.section_passed
     return outline
 
 
-def learner_section_entry(*, section: SectionPage, user) -> OutlineEntry:
+def learner_section_entry(*, section: SectionPage, user) -> OutlineEntry | None:
+    """The learner's entry for a live section of its course; None for an unpublished one."""
     course = section.get_parent().specific
-    return next(e for e in course_outline(course=course, user=user) if e.section.pk == section.pk)
+    outline = course_outline(course=course, user=user)
+    return next((e for e in outline if e.section.pk == section.pk), None)
 
 
 def source_titles() -> dict[str, str]:
@@ -153,9 +172,20 @@ def section_player(
 ) -> dict:
     """Everything the lesson player template shows for one slide of one section."""
     course = section.get_parent().specific
-    entry = next(e for e in outline if e.section.pk == section.pk)
+    entry = next((e for e in outline if e.section.pk == section.pk), None)
+    if entry is None:
+        # An editor's preview of a draft or unpublished section: not in the live outline.
+        entry = OutlineEntry(
+            section=section,
+            position=len(outline) + 1,
+            slide_count=section.slide_count,
+            furthest_slide=section.slide_count,
+            last_slide=number,
+            is_open=True,
+        )
     position = entry.position
     total = section.slide_count
+    number = max(1, min(number, total or 1))
     slide = section.body[number - 1] if total else None
     next_section = outline[position].section if position < len(outline) else None
     return {
@@ -163,12 +193,12 @@ def section_player(
         "outline": outline,
         "entry": entry,
         "section_position": position,
-        "section_total": len(outline),
+        "section_total": max(len(outline), position),
         "slide": slide,
         "slide_number": number,
         "slide_total": total,
         "previous_number": number - 1 if number > 1 else None,
         "next_number": number + 1 if number < total else None,
-        "next_section": next_section if entry.quiz_passed else None,
+        "next_section": next_section if entry.section_passed else None,
         "source_titles": source_titles(),
     }

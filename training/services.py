@@ -11,6 +11,7 @@ from django.core.files.images import ImageFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
@@ -23,7 +24,21 @@ WAGTAIL_DEFAULT_HOME_TITLE = "Welcome to your new Wagtail site!"
 def progress_record_slide_view(*, user, section: SectionPage, number: int) -> None:
     """Remember that `user` is looking at slide `number`: it is where they resume, and the
     furthest slide they reached only ever grows."""
-    changes = {"last_slide": number, "furthest_slide": Greatest(F("furthest_slide"), number)}
+    from staff.selectors import learner_cycle_start
+
+    since = learner_cycle_start(user=user)
+    if since is not None:
+        # Reading from an earlier training cycle does not count: this year's refresher starts
+        # at the beginning.
+        SectionProgress.objects.filter(user=user, section=section, updated_at__lt=since).update(
+            last_slide=number, furthest_slide=number, started_at=timezone.now()
+        )
+    changes = {
+        "last_slide": number,
+        "furthest_slide": Greatest(F("furthest_slide"), number),
+        # update() skips auto_now; the cycle rules above read updated_at.
+        "updated_at": timezone.now(),
+    }
     if SectionProgress.objects.filter(user=user, section=section).update(**changes):
         return
     try:

@@ -43,12 +43,13 @@ def answer_with_the_keyboard(page, wanted: dict[str, set[str]]):
 def wanted_answers(attempt, *, right: bool) -> dict[str, set[str]]:
     wanted = {}
     for item in attempt.items.all():
-        correct = {str(i) for i in item.correct_ids}
+        # Choices are named by their place in the list shown (1, 2, 3…).
+        places = [str(n) for n in range(1, len(item.choice_ids) + 1)]
+        correct = {p for p, i in zip(places, item.choice_ids, strict=True) if i in item.correct_ids}
         if right:
             wanted[f"q{item.position}"] = correct
         else:
-            wrong = next(str(i) for i in item.choice_ids if str(i) not in correct)
-            wanted[f"q{item.position}"] = {wrong}
+            wanted[f"q{item.position}"] = {next(p for p in places if p not in correct)}
     return wanted
 
 

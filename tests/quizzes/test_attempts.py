@@ -258,12 +258,21 @@ def test_an_unknown_choice_id_is_refused(learner_client, open_attempt):
     assert_nothing_recorded(open_attempt)
 
 
-def test_a_choice_of_another_question_is_refused(learner_client, open_attempt):
+def test_an_answer_beyond_the_shown_choices_is_refused(learner_client, open_attempt):
     data = answer_attempt(open_attempt)
-    data["q1"] = [str(open_attempt.items.get(position=2).choice_ids[0])]
+    data["q1"] = [str(len(open_attempt.items.get(position=1).choice_ids) + 1)]
     response = learner_client.post(f"/quiz/attempt/{open_attempt.pk}/submit/", data)
     assert response.status_code == 400
     assert_nothing_recorded(open_attempt)
+
+
+def test_the_form_names_answers_by_place_so_ids_cannot_undo_the_shuffle(
+    learner_client, open_attempt
+):
+    html = learner_client.get(f"/quiz/section/{open_attempt.quiz.section_id}/").content.decode()
+    for item in open_attempt.items.all():
+        values = re.findall(rf'name="q{item.position}" id="[^"]+" value="(\d+)"', html)
+        assert values == [str(n) for n in range(1, len(item.choice_ids) + 1)]
 
 
 def test_an_answer_to_a_question_not_in_the_attempt_is_refused(learner_client, open_attempt):
@@ -289,7 +298,7 @@ def test_a_missing_answer_is_refused_and_the_other_answers_are_kept(learner_clie
 def test_two_answers_to_a_one_answer_question_are_refused(learner_client, open_attempt):
     item = next(i for i in open_attempt.items.all() if not i.allows_several_answers)
     data = answer_attempt(open_attempt)
-    data[f"q{item.position}"] = [str(i) for i in item.choice_ids[:2]]
+    data[f"q{item.position}"] = ["1", "2"]
     response = learner_client.post(f"/quiz/attempt/{open_attempt.pk}/submit/", data)
     assert response.status_code == 400
     assert_nothing_recorded(open_attempt)
