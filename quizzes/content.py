@@ -26,7 +26,7 @@ def read_questions(reader, items: list, *, documents: set[str]) -> list[dict]:
         if not isinstance(item, dict) or "type" not in item:
             reader.fail('each question is a mapping that starts with "type"', path=path)
         kind = item["type"]
-        if kind not in QUESTION_FIELDS:
+        if not isinstance(kind, str) or kind not in QUESTION_FIELDS:
             reader.fail(
                 f'unknown question type "{kind}"; use one of: {", ".join(QUESTION_FIELDS)}',
                 container=item,

@@ -17,6 +17,8 @@ from polymorphic.models import PolymorphicModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from .forms import QuestionAdminForm
+
 
 class Quiz(models.Model):
     section = models.OneToOneField(
@@ -143,6 +145,20 @@ class Question(PolymorphicModel, ClusterableModel):
 
     # Single choice, scenario and true/false take one answer; multiple response takes several.
     allows_several_answers = False
+    base_form_class = QuestionAdminForm
+
+    @classmethod
+    def choices_problem(cls, choices: list[tuple[str, bool]]) -> str | None:
+        """Why these (text, correct) choices cannot make a fair question of this type."""
+        correct = sum(is_correct for _, is_correct in choices)
+        if len(choices) < 2:
+            return "Give at least two choices."
+        if cls.allows_several_answers:
+            if correct == 0 or correct == len(choices):
+                return "Mark at least one choice correct and leave at least one wrong."
+        elif correct != 1:
+            return "Mark exactly one choice correct."
+        return None
 
     def correct_choice_ids(self) -> set[int]:
         return {c.pk for c in self.choices.all() if c.is_correct}
@@ -218,6 +234,12 @@ class TrueFalseQuestion(Question):
 
     class Meta:
         verbose_name = _("true / false question")
+
+    @classmethod
+    def choices_problem(cls, choices: list[tuple[str, bool]]) -> str | None:
+        if sorted(text for text, _ in choices) != ["False", "True"]:
+            return 'A true / false question has exactly two choices, "True" and "False".'
+        return super().choices_problem(choices)
 
     @property
     def answer(self) -> bool:

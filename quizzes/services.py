@@ -3,6 +3,7 @@ section's question bank in step with content/."""
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -273,8 +274,9 @@ def quiz_settings_as_dict(quiz: Quiz) -> dict:
         "questions_per_attempt": quiz.questions_per_attempt,
         "shuffle": quiz.shuffle,
         "max_attempts": quiz.max_attempts,
+        # Whole minutes, rounded up, so a short wait set in the admin never exports as 0.
         "wait_minutes": (
-            int(quiz.wait_between_attempts.total_seconds() // 60)
+            math.ceil(quiz.wait_between_attempts.total_seconds() / 60)
             if quiz.wait_between_attempts
             else None
         ),

@@ -263,6 +263,7 @@ def read_course(content_dir: Path) -> CourseSpec:
         raise ContentError(sections_dir, "no section files (NN-slug.yaml) found")
     sections = []
     seen_orders: dict[int, Path] = {}
+    seen_slugs: dict[str, Path] = {}
     for path in files:
         match = SECTION_FILE_RE.match(path.name)
         if not match:
@@ -277,6 +278,11 @@ def read_course(content_dir: Path) -> CourseSpec:
                 path, f"the number {match['order']} is used by {seen_orders[order].name} too"
             )
         seen_orders[order] = path
+        if match["slug"] in seen_slugs:
+            raise ContentError(
+                path, f'the slug "{match["slug"]}" is used by {seen_slugs[match["slug"]].name} too'
+            )
+        seen_slugs[match["slug"]] = path
         sections.append(
             read_section(path, order=order, slug=match["slug"], documents=known_documents)
         )
@@ -352,7 +358,7 @@ def _read_slide(reader: _Reader, slide: Any, *, path: str, documents: set[str]) 
     if not isinstance(slide, dict) or "type" not in slide:
         reader.fail('each slide is a mapping that starts with "type"', path=path)
     kind = slide["type"]
-    if kind not in SLIDE_FIELDS:
+    if not isinstance(kind, str) or kind not in SLIDE_FIELDS:
         reader.fail(
             f'unknown slide type "{kind}"; use one of: {", ".join(SLIDE_FIELDS)}',
             container=slide,

@@ -154,7 +154,7 @@ def _image_for(filename: str, section_spec: SectionSpec):
     image = Image.objects.filter(title=filename, file_hash=digest).first()
     if image is None:
         with path.open("rb") as handle:
-            image = Image(title=filename)
+            image = Image(title=filename, file_hash=digest)
             image.file = ImageFile(handle, name=filename)
             image.save()
     return image

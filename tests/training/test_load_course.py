@@ -253,3 +253,11 @@ def test_an_image_slide_loads_its_file_once_and_exports_it_by_name(db, content_c
     assert slide.block_type == "image"
     assert slide.value["image"].title == "diagram.png"
     assert course_export().sections[0].slides[0]["image"] == "diagram.png"
+
+
+def test_two_section_files_with_the_same_slug_are_refused(content_copy):
+    first = sorted((content_copy / "sections").glob("*.yaml"))[0]
+    slug = first.stem.split("-", 1)[1]
+    (content_copy / "sections" / f"99-{slug}.yaml").write_text(first.read_text())
+    with pytest.raises(ContentError, match=f'the slug "{slug}" is used by {first.name} too'):
+        read_course(content_copy)

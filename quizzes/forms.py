@@ -1,0 +1,22 @@
+from django.core.exceptions import ValidationError
+from wagtail.admin.forms import WagtailAdminModelForm
+
+
+class QuestionAdminForm(WagtailAdminModelForm):
+    """Checks the choices of a question against its type's rule before it is saved, so the
+    admin cannot create a question that no answer can get right."""
+
+    def clean(self):
+        cleaned = super().clean()
+        formset = self.formsets.get("choices")
+        if formset is None or not formset.is_valid():
+            return cleaned
+        choices = [
+            (form.cleaned_data.get("text", ""), bool(form.cleaned_data.get("is_correct")))
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        problem = self._meta.model.choices_problem(choices)
+        if problem:
+            raise ValidationError(problem)
+        return cleaned
