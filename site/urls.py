@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("accounts/invitation/done/", InvitationDoneView.as_view(), name="invitation_done"),
     path("quiz/", include("quizzes.urls")),
+    path("certificates/", include("certificates.urls")),
 ]
 
 if settings.DEBUG:

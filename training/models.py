@@ -55,7 +55,14 @@ class CoursePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = course_outline(course=self, user=request.user)
+        from certificates.selectors import certificates_for_user
+
         context["assignment"], context["history"] = learner_assignments(user=request.user)
+        outline = context["outline"]
+        context["all_passed"] = bool(outline) and all(e.section_passed for e in outline)
+        context["certificates"] = (
+            certificates_for_user(user=request.user) if request.user.is_authenticated else []
+        )
         return context
 
 

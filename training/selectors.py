@@ -202,3 +202,18 @@ def section_player(
         "next_section": next_section if entry.section_passed else None,
         "source_titles": source_titles(),
     }
+
+
+def course_revision(*, course: CoursePage) -> str:
+    """A short fingerprint of the course as published now (the course page and each live
+    section's latest revision): what a learner's acknowledgement says they completed."""
+    import hashlib
+
+    pages = [(course.pk, course.latest_revision_id)] + list(
+        SectionPage.objects.child_of(course)
+        .live()
+        .order_by("path")
+        .values_list("pk", "latest_revision_id")
+    )
+    digest = hashlib.sha256(repr(pages).encode()).hexdigest()[:12]
+    return f"{course.slug}@{digest}"

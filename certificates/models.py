@@ -1,0 +1,69 @@
+"""The signed policy acknowledgement and the certificate it earns: compliance records, written
+once and never edited by the learner flow (a certificate can only be revoked, with a reason)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Acknowledgement(models.Model):
+    """A staff member's signature under the Acknowledgement of Receipt (Conn. Gen. Stat.
+    § 31-48d notice) at the end of their training in one cycle."""
+
+    assignment = models.OneToOneField(
+        "staff.Assignment", on_delete=models.PROTECT, related_name="acknowledgement"
+    )
+    staff = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
+    typed_name = models.CharField(_("name typed as signature"), max_length=300)
+    signed_at = models.DateTimeField(_("signed at"))
+    text_sha256 = models.CharField(_("SHA-256 of the text shown"), max_length=64)
+    course_revision = models.CharField(_("course revision completed"), max_length=64)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.TextField(_("browser"), blank=True)
+
+    class Meta:
+        verbose_name = _("acknowledgement")
+
+    def __str__(self):
+        return f"{self.typed_name}, {self.signed_at:%Y-%m-%d}"
+
+
+class Certificate(models.Model):
+    """What the holder keeps and anyone may verify. The holder's details are copied at issue so
+    the certificate says what was true then, whatever the roster says later."""
+
+    assignment = models.OneToOneField(
+        "staff.Assignment", on_delete=models.PROTECT, related_name="certificate"
+    )
+    acknowledgement = models.OneToOneField(
+        Acknowledgement, on_delete=models.PROTECT, related_name="certificate"
+    )
+    code = models.CharField(_("verification code"), max_length=19, unique=True)
+    holder_name = models.CharField(_("holder"), max_length=300)
+    employee_id = models.CharField(_("employee id"), max_length=50)
+    location_name = models.CharField(_("location"), max_length=200)
+    course_title = models.CharField(_("course"), max_length=255)
+    cycle_name = models.CharField(_("cycle"), max_length=20)
+    completed_on = models.DateField(_("completed on"))
+    expires_on = models.DateField(_("expires on"))
+    section_scores = models.JSONField(_("section scores"), default=list)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revoking"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("certificate")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True) | ~models.Q(revoked_reason=""),
+                name="certificate_revoked_with_a_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.holder_name} – {self.cycle_name} ({self.code})"

@@ -1,0 +1,44 @@
+"""Read-side rules of certificates: a certificate's state, and who may see which."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from .codes import code_normalise
+from .models import Certificate
+
+VALID, EXPIRED, REVOKED, NOT_FOUND = "valid", "expired", "revoked", "not_found"
+
+
+def certificate_state(certificate: Certificate, *, today: date | None = None) -> str:
+    today = today or timezone.localdate()
+    if certificate.revoked_at is not None:
+        return REVOKED
+    if today > certificate.expires_on:
+        return EXPIRED
+    return VALID
+
+
+def certificate_verify(*, code: str) -> tuple[str, Certificate | None]:
+    """(state, certificate) for a typed code. An unknown or malformed code takes the same path
+    (one indexed lookup) and answers only NOT_FOUND."""
+    normalised = code_normalise(code) or "----"
+    certificate = Certificate.objects.filter(code=normalised).first()
+    if certificate is None:
+        return NOT_FOUND, None
+    return certificate_state(certificate), certificate
+
+
+def certificates_for_user(*, user) -> list[Certificate]:
+    return list(Certificate.objects.filter(assignment__staff__user=user).order_by("-issued_at"))
+
+
+def certificate_for_download(*, user, code: str) -> Certificate | None:
+    """The certificate if `user` holds it or may manage certificates; None otherwise (the view
+    answers 404 so that codes and ids are not confirmed)."""
+    certificates = Certificate.objects.filter(code=code)
+    if not user.has_perm("certificates.view_certificate"):
+        certificates = certificates.filter(assignment__staff__user=user)
+    return certificates.first()

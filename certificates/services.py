@@ -1,0 +1,243 @@
+"""Completing the training: signing the acknowledgement, issuing the certificate, its PDF,
+revoking it."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from staff.models import Assignment
+
+from .codes import code_new
+from .models import Acknowledgement, Certificate
+
+NOT_STAFF = "Your account is not on the staff roster, so there is no training to complete."
+NO_ASSIGNMENT = "You have no training assigned for this school year."
+NOT_ALL_PASSED = "Pass every section's quiz before you sign the acknowledgement."
+NOT_CONFIRMED = "Tick the box to confirm that you have read and agree to the acknowledgement."
+NAME_MISMATCH = (
+    'The name you typed does not match the name on the staff roster ("{expected}"). Type your '
+    "full name as it appears there; if the roster is wrong, ask your administrator to correct it."
+)
+PDF_UNAVAILABLE = (
+    "The certificate could not be saved: the server's storage is full or not writable. Nothing "
+    "was lost; try the download again later, and tell your administrator if it keeps failing."
+)
+
+
+class CompletionRefused(Exception):
+    """The acknowledgement cannot be signed now; the message says why and what to do."""
+
+
+class CertificateUnavailable(Exception):
+    """The certificate's PDF cannot be produced or stored right now."""
+
+
+@dataclass(frozen=True)
+class AcknowledgementText:
+    title: str
+    paragraphs: list[str]
+    source_document: str
+    source_passage: str
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join([self.title, *self.paragraphs])
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _read_acknowledgement(path: str, mtime: float) -> AcknowledgementText:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return AcknowledgementText(
+        title=data["title"].strip(),
+        paragraphs=[" ".join(p.split()) for p in data["paragraphs"]],
+        source_document=data["source"]["document"],
+        source_passage=data["source"]["passage"],
+    )
+
+
+def acknowledgement_text() -> AcknowledgementText:
+    """The acknowledgement learners sign, from content/acknowledgement.yaml (quoted from the
+    City of Waterbury Electronic Mail Use Policy)."""
+    path = Path(settings.COURSE_CONTENT_DIR) / "acknowledgement.yaml"
+    return _read_acknowledgement(str(path), path.stat().st_mtime)
+
+
+def _name_tokens(name: str) -> list[str]:
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return "".join(ch if ch.isalnum() else " " for ch in plain).split()
+
+
+def name_matches(*, typed: str, first_name: str, last_name: str) -> bool:
+    """Whether a typed signature reasonably matches the roster name: case, accents, hyphens,
+    apostrophes and spacing do not matter, and a middle name may be added."""
+    typed_tokens = _name_tokens(typed)
+    first, last = _name_tokens(first_name), _name_tokens(last_name)
+    if not typed_tokens or not first or not last:
+        return False
+    if "".join(typed_tokens) == "".join(first + last):
+        return True
+    return typed_tokens[0] == first[0] and "".join(typed_tokens[1:]).endswith("".join(last))
+
+
+def next_refresher_due(assignment: Assignment) -> date:
+    """When the next refresher is due, which is when this certificate expires: the next cycle's
+    refresher date if that cycle exists, else the same day a year later."""
+    from staff.models import TrainingCycle
+
+    cycle = assignment.cycle
+    following = (
+        TrainingCycle.objects.filter(starts_on__gt=cycle.starts_on).order_by("starts_on").first()
+    )
+    if following is not None:
+        return following.refresher_due_on
+    due = cycle.refresher_due_on
+    try:
+        return due.replace(year=due.year + 1)
+    except ValueError:  # February 29
+        return due.replace(year=due.year + 1, day=28)
+
+
+def acknowledgement_sign(
+    *, user, typed_name: str, confirmed: bool, ip_address: str | None, user_agent: str
+) -> Certificate:
+    """Record the learner's signature, complete their assignment for the current cycle and
+    issue exactly one certificate. A second request (double click, two tabs, at the same
+    moment) returns the certificate already issued: the database allows one acknowledgement
+    and one certificate per assignment.
+
+    Raises CompletionRefused when the user is not staff, has no current assignment, has not
+    passed every quiz, did not confirm, or typed a name that does not match the roster.
+    """
+    from staff.selectors import staff_for_user
+    from staff.services import cycle_current
+    from training.models import CoursePage
+    from training.selectors import course_outline, course_revision
+
+    staff = staff_for_user(user=user)
+    if staff is None:
+        raise CompletionRefused(NOT_STAFF)
+    cycle = cycle_current()
+    assignment = (
+        Assignment.objects.select_related("cycle").filter(staff=staff, cycle=cycle).first()
+        if cycle
+        else None
+    )
+    if assignment is None:
+        raise CompletionRefused(NO_ASSIGNMENT)
+    existing = Certificate.objects.filter(assignment=assignment).first()
+    if existing is not None:
+        return existing
+    course = CoursePage.objects.live().order_by("path").first()
+    outline = course_outline(course=course, user=user)
+    if not outline or not all(entry.section_passed for entry in outline):
+        raise CompletionRefused(NOT_ALL_PASSED)
+    if not confirmed:
+        raise CompletionRefused(NOT_CONFIRMED)
+    if not name_matches(typed=typed_name, first_name=staff.first_name, last_name=staff.last_name):
+        raise CompletionRefused(NAME_MISMATCH.format(expected=staff.full_name))
+
+    text = acknowledgement_text()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            acknowledgement = Acknowledgement.objects.create(
+                assignment=assignment,
+                staff=staff,
+                typed_name=" ".join(typed_name.split())[:300],
+                signed_at=now,
+                text_sha256=text.sha256,
+                course_revision=course_revision(course=course),
+                ip_address=ip_address,
+                user_agent=user_agent[:1000],
+            )
+            certificate = Certificate.objects.create(
+                assignment=assignment,
+                acknowledgement=acknowledgement,
+                code=code_new(),
+                holder_name=staff.full_name,
+                employee_id=staff.employee_id,
+                location_name=staff.location.name,
+                course_title=course.title,
+                cycle_name=assignment.cycle.name,
+                completed_on=timezone.localdate(now),
+                expires_on=next_refresher_due(assignment),
+                section_scores=[
+                    {"section": e.section.title, "score": _score_text(e)} for e in outline
+                ],
+            )
+            Assignment.objects.filter(pk=assignment.pk, completed_at__isnull=True).update(
+                completed_at=now
+            )
+    except IntegrityError:
+        # The same signature arrived twice at the same moment: the first one won.
+        return Certificate.objects.get(assignment=assignment)
+    return certificate
+
+
+def _score_text(entry) -> str:
+    if not entry.has_quiz:
+        return "read"
+    return f"{entry.best_score.normalize():f} %" if entry.best_score is not None else "–"
+
+
+def certificate_pdf(*, certificate: Certificate) -> bytes:
+    """The certificate's PDF: rendered once, stored, and served from storage afterwards so
+    every download is byte-for-byte the same. Raises CertificateUnavailable if it cannot be
+    stored (full disk, unwritable media folder); nothing half-written is kept."""
+    from .pdf import render_certificate
+
+    if certificate.pdf:
+        with certificate.pdf.open("rb") as handle:
+            return handle.read()
+    data = render_certificate(certificate)
+    try:
+        with transaction.atomic():
+            locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+            if locked.pdf:
+                with locked.pdf.open("rb") as handle:
+                    return handle.read()
+            locked.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=True)
+    except OSError as exc:
+        raise CertificateUnavailable(PDF_UNAVAILABLE) from exc
+    certificate.pdf = locked.pdf
+    return data
+
+
+def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certificate:
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("Give the reason for revoking the certificate.")
+    Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason, revoked_by=by
+    )
+    certificate.refresh_from_db()
+    return certificate
+
+
+def certificates_zip(*, certificates: list[Certificate]) -> bytes:
+    """One ZIP of the certificates' PDFs, named by location, employee id and code."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            name = f"{certificate.employee_id}_{certificate.holder_name}_{certificate.code}.pdf"
+            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+            archive.writestr(safe, certificate_pdf(certificate=certificate))
+    return buffer.getvalue()
