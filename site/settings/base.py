@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "staff",
+    "reports",
     "wagtail.contrib.settings",
     "wagtail.users",
     "wagtail.snippets",

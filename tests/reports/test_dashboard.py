@@ -1,0 +1,145 @@
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from reports.selectors import dashboard
+from staff.models import Staff, TrainingCycle
+
+from .conftest import TODAY, add_staff
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+
+
+def test_rates_and_counts_on_a_known_district(district, cycle, django_user_model):
+    admin = django_user_model.objects.create_superuser("root@district.example", password="pw")
+    data = dashboard(user=admin, cycle=cycle)
+    overall = data.overall
+    assert (overall.assigned, overall.completed, overall.percent) == (7, 3, 42.9)
+    assert (overall.not_started, overall.in_progress, overall.overdue) == (1, 1, 2)
+    by_location = {
+        r.label: (r.assigned, r.completed, r.percent, r.overdue) for r in data.by_location
+    }
+    assert by_location == {
+        "Maple Street Elementary School": (3, 1, 33.3, 1),
+        "Riverside High School": (4, 2, 50.0, 1),
+    }
+    by_job = {r.label: (r.assigned, r.completed) for r in data.by_job_title}
+    assert by_job == {"Paraprofessional": (2, 0), "School Counselor": (1, 0), "Teacher": (4, 3)}
+
+
+def test_the_dashboard_page_shows_numbers_a_chart_and_tables(district_admin, district, cycle):
+    html = district_admin.get(f"/admin/completion/?cycle={cycle.pk}").content.decode()
+    assert "42.9 %</strong> completed (3 of 7 assigned)" in html
+    assert "<svg" in html and "50 % (2/4)" in html and "33.3 % (1/3)" in html
+    assert '<th scope="row">Riverside High School</th>' in html
+
+
+def test_the_admin_home_has_a_completion_panel(district_admin, district, cycle):
+    html = district_admin.get("/admin/").content.decode()
+    assert "Training completion, 2026-2027" in html
+
+
+def test_a_location_administrator_sees_only_their_location(maple_principal, district, cycle):
+    data = dashboard(user=maple_principal.user, cycle=cycle)
+    assert [r.label for r in data.by_location] == ["Maple Street Elementary School"]
+    assert data.overall.assigned == 3
+    html = maple_principal.get("/admin/completion/staff/").content.decode()
+    assert "E005" in html and "E001" not in html
+
+
+def test_a_location_administrator_gets_404_for_another_locations_person(maple_principal, district):
+    riverside_person = Staff.objects.get(employee_id="E001")
+    maple_person = Staff.objects.get(employee_id="E005")
+    assert (
+        maple_principal.get(f"/admin/completion/person/{riverside_person.pk}/").status_code == 404
+    )
+    assert maple_principal.get(f"/admin/completion/person/{maple_person.pk}/").status_code == 200
+
+
+def test_learners_never_reach_the_reports(learner_client, district):
+    for url in ("/admin/completion/", "/admin/completion/staff/", "/admin/completion/person/1/"):
+        assert learner_client.get(url).status_code in (302, 403)
+
+
+def test_the_staff_report_filters_searches_and_sorts(district_admin, district):
+    html = district_admin.get("/admin/completion/staff/?status=overdue").content.decode()
+    assert "E003" in html and "E007" in html and "E001" not in html
+    html = district_admin.get("/admin/completion/staff/?q=E004").content.decode()
+    assert "E004" in html and "E003" not in html
+    html = district_admin.get(
+        f"/admin/completion/staff/?location={district['riverside'].pk}&job_title=Teacher"
+    ).content.decode()
+    assert "E001" in html and "E004" not in html and "E005" not in html
+    html = district_admin.get(
+        "/admin/completion/staff/?ordering=-staff__employee_id"
+    ).content.decode()
+    assert html.index("E007") < html.index("E001")
+    assert "E008" not in html  # inactive staff are not in the report
+
+
+def csv_rows(response):
+    text = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_csv_export_holds_the_filtered_rows_and_neutralises_formulas(district_admin, district):
+    response = district_admin.get(
+        f"/admin/completion/staff/?export=csv&location={district['maple'].pk}"
+    )
+    rows = csv_rows(response)
+    assert rows[0] == [
+        "Last name",
+        "First name",
+        "Employee id",
+        "Location",
+        "Job title",
+        "Status",
+        "Due",
+        "Completed",
+        "Certificate",
+    ]
+    assert len(rows) == 4
+    by_id = {row[2]: row for row in rows[1:]}
+    assert by_id["E005"][5] == "Completed" and by_id["E005"][7] == "2026-09-20"
+    assert by_id["E007"][0] == '\'=HYPERLINK("http://x")'
+    assert by_id["E007"][5] == "Overdue"
+
+
+def test_xlsx_export_matches_and_neutralises_formulas(district_admin, district):
+    response = district_admin.get("/admin/completion/staff/?export=xlsx&status=overdue")
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][0] == "Last name"
+    assert sorted(r[2] for r in rows[1:]) == ["E003", "E007"]
+    cell = next(r for r in rows[1:] if r[2] == "E007")[0]
+    assert cell.startswith("'=")
+
+
+def test_exports_are_scoped_to_the_location_administrator(maple_principal, district):
+    rows = csv_rows(maple_principal.get("/admin/completion/staff/?export=csv"))
+    assert {row[3] for row in rows[1:]} == {"Maple Street Elementary School"}
+    riverside = district["riverside"].pk
+    rows = csv_rows(
+        maple_principal.get(f"/admin/completion/staff/?export=csv&location={riverside}")
+    )
+    assert {row[3] for row in rows[1:]} <= {"Maple Street Elementary School"}
+
+
+@pytest.mark.parametrize("extra_staff", [0, 60])
+def test_dashboard_and_report_queries_do_not_grow_with_staff(
+    district_admin, district, cycle, django_assert_max_num_queries, extra_staff
+):
+    for n in range(extra_staff):
+        add_staff(100 + n, district["maple"], "Teacher", cycle, completed=n % 2 == 0)
+    with django_assert_max_num_queries(14):
+        assert district_admin.get(f"/admin/completion/?cycle={cycle.pk}").status_code == 200
+    with django_assert_max_num_queries(22):
+        assert district_admin.get("/admin/completion/staff/").status_code == 200
+    assert TrainingCycle.objects.count() == 1
