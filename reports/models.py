@@ -29,3 +29,41 @@ class LocationAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.location}"
+
+
+class ReminderLog(models.Model):
+    """One reminder e-mail sent to a staff member about one assignment."""
+
+    assignment = models.ForeignKey(
+        "staff.Assignment", on_delete=models.CASCADE, related_name="reminders"
+    )
+    sent_on = models.DateField(_("sent on"))
+    overdue = models.BooleanField(_("was overdue"))
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "sent_on"], name="one_reminder_a_day")
+        ]
+        indexes = [models.Index(fields=["assignment", "sent_on"])]
+
+    def __str__(self):
+        return f"{self.assignment} – {self.sent_on}"
+
+
+class DigestLog(models.Model):
+    """One weekly digest of overdue staff sent to a location administrator."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("staff.Location", on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField(_("sent on"))
+    overdue_count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("digest sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "location", "sent_on"], name="one_digest_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.location} – {self.sent_on}"

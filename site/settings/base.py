@@ -129,6 +129,8 @@ DISTRICT_NAME = "Waterbury Public Schools"
 TRAINING_CYCLE_START = (7, 1)
 TRAINING_REFRESHER_DUE = (10, 1)
 TRAINING_NEW_HIRE_DUE_DAYS = 30
+# send_reminders writes to the same person at most once in this many days.
+REMINDER_INTERVAL_DAYS = 7
 
 WAGTAIL_SITE_NAME = "Electronic Use Policies training"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
