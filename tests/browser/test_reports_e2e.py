@@ -41,7 +41,8 @@ def test_a_location_administrator_filters_and_exports_only_their_staff(
     expect(page.get_by_text("D-1001")).to_be_visible()
     assert "D-2001" not in page.content()
     # Filter through the report's own filter form.
-    page.get_by_role("button", name=re.compile("Filter")).first.click()
+    page.get_by_role("button", name="Show filters").click()
+    page.get_by_role("button", name="Name or employee id").click()
     page.get_by_label("Name or employee id").fill("Carter")
     page.get_by_label("Name or employee id").press("Enter")
     expect(page).to_have_url(re.compile(r"q=Carter"))
