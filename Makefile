@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run setup test lint pytest migrations-check clean bench-roster bench-certificates
+.PHONY: run setup test lint pytest migrations-check clean bench-roster bench-certificates bench-reports
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
@@ -44,3 +44,6 @@ bench-roster: $(STAMP)
 
 bench-certificates: $(STAMP)
 	$(PY) bench/certificate_pdfs.py
+
+bench-reports: $(STAMP)
+	$(PY) bench/report_pages.py
