@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from staff.models import Assignment, Staff, TrainingCycle
@@ -159,11 +160,12 @@ class StaffReportView(ReportView):
         "certificate_code": _("Certificate"),
     }
     columns = [
-        Column(
+        TitleColumn(
             "staff",
             label=_("Name"),
             sort_key="staff__last_name",
             accessor=lambda a: f"{a.staff.last_name}, {a.staff.first_name}",
+            get_url=lambda a: reverse("reports_person", args=[a.staff_id]),
         ),
         Column(
             "employee_id",

@@ -10,6 +10,8 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from reports.models import LocationAccess
+
 from . import admin_views
 from .models import Assignment, Location, Staff, TrainingCycle
 from .services import invitations_send
@@ -64,11 +66,27 @@ class AssignmentViewSet(SnippetViewSet):
         return Assignment.objects.select_related("staff", "cycle")
 
 
+class LocationAccessViewSet(SnippetViewSet):
+    """Who administers which location (what a location administrator sees in reports)."""
+
+    model = LocationAccess
+    icon = "key"
+    menu_label = _("Location administrators")
+    list_display = ["user", "location"]
+    list_filter = ["location"]
+
+
 class StaffGroup(SnippetViewSetGroup):
     menu_label = _("Staff")
     menu_icon = "group"
     menu_order = 200
-    items = (StaffViewSet, LocationViewSet, TrainingCycleViewSet, AssignmentViewSet)
+    items = (
+        StaffViewSet,
+        LocationViewSet,
+        TrainingCycleViewSet,
+        AssignmentViewSet,
+        LocationAccessViewSet,
+    )
 
 
 register_snippet(StaffGroup)

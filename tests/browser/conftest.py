@@ -70,6 +70,7 @@ def live_course(transactional_db):
     Locale.objects.get_or_create(language_code="en")
     if Page.get_first_root_node() is None:
         Page.add_root(title="Root", slug="root")
+    call_command("setup_admin_groups", verbosity=0)
 
     call_command("load_course", verbosity=0)
 

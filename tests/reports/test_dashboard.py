@@ -143,3 +143,22 @@ def test_dashboard_and_report_queries_do_not_grow_with_staff(
     with django_assert_max_num_queries(22):
         assert district_admin.get("/admin/completion/staff/").status_code == 200
     assert TrainingCycle.objects.count() == 1
+
+
+def test_report_rows_link_to_the_persons_record(district_admin, district):
+    person = Staff.objects.get(employee_id="E001")
+    html = district_admin.get("/admin/completion/staff/").content.decode()
+    assert f"/admin/completion/person/{person.pk}/" in html
+    record = district_admin.get(f"/admin/completion/person/{person.pk}/").content.decode()
+    assert "2026-2027" in record and "Completed" in record
+
+
+def test_location_administrators_are_assigned_in_the_admin(maple_principal, django_user_model):
+    from django.test import Client
+
+    root = django_user_model.objects.create_superuser("root@district.example", password="pw")
+    client = Client()
+    client.force_login(root)
+    response = client.get("/admin/snippets/reports/locationaccess/")
+    assert response.status_code == 200
+    assert "principal@district.example" in response.content.decode()

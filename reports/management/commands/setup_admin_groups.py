@@ -1,0 +1,12 @@
+from django.apps import apps
+from django.core.management.base import BaseCommand
+
+from reports.groups import GROUP_PERMISSIONS, admin_groups_ensure
+
+
+class Command(BaseCommand):
+    help = "Create (or repair) the District and Location administrator groups. Idempotent."
+
+    def handle(self, *args, **options):
+        admin_groups_ensure(apps)
+        self.stdout.write(self.style.SUCCESS(f"Groups ready: {', '.join(GROUP_PERMISSIONS)}."))
