@@ -41,3 +41,21 @@ def learner(db):
 def learner_client(client, learner):
     client.force_login(learner)
     return client
+
+
+@pytest.fixture
+def staff_learner(learner):
+    """The learner on the HR roster (no assignment yet: tests open the cycles they need)."""
+    from datetime import date
+
+    from staff.models import Location, Staff
+
+    return Staff.objects.create(
+        employee_id="E-4411",
+        first_name="María",
+        last_name="O'Neil-Núñez",
+        email=learner.username,
+        location=Location.objects.create(name="Maple Street Elementary School"),
+        hire_date=date(2015, 9, 1),
+        user=learner,
+    )

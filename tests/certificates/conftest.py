@@ -1,9 +1,6 @@
-from datetime import date
-
 import pytest
 from django.utils import timezone
 
-from staff.models import Location, Staff
 from staff.services import cycle_open
 from tests.helpers import pass_section
 
@@ -16,25 +13,16 @@ def cycle(db):
 
 
 @pytest.fixture
-def staff_learner(learner, cycle):
-    location = Location.objects.create(name="Maple Street Elementary School")
-    staff = Staff.objects.create(
-        employee_id="E-4411",
-        first_name="María",
-        last_name="O'Neil-Núñez",
-        email=learner.username,
-        location=location,
-        hire_date=date(2015, 9, 1),
-        user=learner,
-    )
+def assigned_learner(staff_learner, cycle):
     from staff.services import assignments_ensure
 
     assignments_ensure(cycle=cycle)
-    return staff
+    return staff_learner
 
 
 @pytest.fixture
-def passed_everything(staff_learner, learner, sections):
+def passed_everything(assigned_learner, learner, sections):
+    staff_learner = assigned_learner
     for section in sections:
         pass_section(learner, section)
     return staff_learner

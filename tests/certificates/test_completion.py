@@ -20,7 +20,7 @@ from .conftest import sign
 
 
 def test_no_certificate_before_every_quiz_is_passed(
-    learner_client, learner, staff_learner, sections
+    learner_client, learner, assigned_learner, sections
 ):
     for section in sections[:-1]:
         pass_section(learner, section)

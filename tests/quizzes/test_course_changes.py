@@ -1,11 +1,8 @@
 """How the learner flow copes with the course changing under it, and with a new school year."""
 
-from datetime import UTC, date, datetime, timedelta
-
-import pytest
+from datetime import UTC, datetime, timedelta
 
 from quizzes.models import Attempt, Question
-from staff.models import Location, Staff
 from staff.services import cycle_open
 from tests.helpers import pass_section, read_all_slides
 from training.models import SectionProgress
@@ -36,20 +33,6 @@ def test_an_editor_can_preview_a_draft_section(course, sections):
     assert response.status_code == 200
     html = response.content.decode().replace("&#x27;", "'")
     assert draft.title in html and f"Slide 1 of {draft.slide_count}" in html
-
-
-@pytest.fixture
-def staff_learner(learner, db):
-    location = Location.objects.create(name="Riverside High School")
-    return Staff.objects.create(
-        employee_id="E1",
-        first_name="María",
-        last_name="O'Neil-Núñez",
-        email=learner.username,
-        location=location,
-        hire_date=date(2015, 9, 1),
-        user=learner,
-    )
 
 
 def test_last_years_passes_do_not_count_for_this_years_refresher(
