@@ -28,6 +28,14 @@ DEMO_ACCOUNTS = [
     DemoAccount(
         "administrator", "admin@example.org", "administer-it", "Ada", "Admin", is_superuser=True
     ),
+    DemoAccount(
+        "principal",
+        "principal@example.org",
+        "lead-the-school",
+        "Pat",
+        "Principal",
+        group="Location administrators",
+    ),
 ]
 
 
@@ -128,6 +136,14 @@ def demo_staff_ensure() -> list[tuple[DemoStaff, bool]]:
             },
         )
         results.append((member, created))
+    # The demo principal administers the first school (reports show only its staff).
+    from reports.models import LocationAccess
+
+    principal = User.objects.filter(username="principal@example.org").first()
+    if principal is not None:
+        LocationAccess.objects.get_or_create(
+            user=principal, location=Location.objects.get(name=DEMO_LOCATIONS[0])
+        )
     start_month, _ = settings.TRAINING_CYCLE_START
     cycle, _ = cycle_open(year=today.year if today.month >= start_month else today.year - 1)
     assignments_ensure(cycle=cycle)

@@ -53,10 +53,15 @@ def test_load_demo_creates_the_accounts_and_staff_at_two_schools_once(db, settin
     call_command("load_demo")
     call_command("load_demo")
     out = capsys.readouterr().out
-    assert "0 created, 3 already there" in out
+    assert "0 created, 4 already there" in out
     assert "http://127.0.0.1:8000/" in out
     users = get_user_model().objects.filter(username__endswith="@example.org")
-    assert users.count() == 6  # learner, editor, administrator and three more demo staff
+    # learner, editor, administrator, principal and three more demo staff
+    assert users.count() == 7
+    principal = users.get(username="principal@example.org")
+    assert [a.location.name for a in principal.location_access.all()] == [
+        "Maple Street Elementary School"
+    ]
     assert users.get(username="admin@example.org").is_superuser
     editor = users.get(username="editor@example.org")
     assert editor.has_perm("wagtailadmin.access_admin") and not editor.is_superuser
