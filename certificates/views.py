@@ -1,11 +1,13 @@
 """Completion (signing the acknowledgement), certificate downloads and the public
 verification page. Thin: the rules live in services and selectors."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from . import selectors, services
 from .codes import code_normalise
@@ -76,9 +78,13 @@ def certificate_download(request, code: str):
 
 
 @require_GET
+@ratelimit(key="ip", rate=lambda group, request: settings.VERIFY_RATE_LIMIT, block=False)
 def verify(request, code: str | None = None):
     """Public: anyone with a code may check a certificate. It shows the holder's name, the
-    course, completion and expiry dates and the state, nothing else."""
+    course, completion and expiry dates and the state, nothing else. Requests per address are
+    limited, so codes cannot be guessed by brute force."""
+    if getattr(request, "limited", False):
+        return render(request, "certificates/verify_limited.html", status=429)
     typed = code if code is not None else request.GET.get("code")
     if code is None and typed:
         normalised = code_normalise(typed)

@@ -8,6 +8,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     template_name = "staff/invitation_accept.html"
     success_url = reverse_lazy("invitation_done")
     post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
 
     def form_valid(self, form):
         form.user.is_active = True

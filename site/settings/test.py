@@ -19,3 +19,6 @@ if "DATABASE_URL" not in os.environ:
 # Static files come straight from the app folders (no collectstatic needed).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# One process, so the in-memory cache is enough for rate limiting here (production uses Redis).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
