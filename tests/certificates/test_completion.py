@@ -315,41 +315,5 @@ def test_concurrent_signing_issues_exactly_one_certificate(passed_everything_tx)
     assert Certificate.objects.count() == 1 == Acknowledgement.objects.count()
 
 
-@pytest.fixture
-def passed_everything_tx(transactional_db):
-    """Like passed_everything, committed, so other threads' connections see it."""
-    from datetime import date
-
-    from django.core.management import call_command
-    from django.utils import timezone
-    from wagtail.models import Locale, Page
-
-    from staff.models import Location, Staff
-    from staff.services import assignments_ensure, cycle_open
-    from tests.conftest import make_user
-    from training.models import SectionPage
-
-    Locale.objects.get_or_create(language_code="en")
-    if Page.get_first_root_node() is None:
-        Page.add_root(title="Root", slug="root")
-    call_command("load_course", verbosity=0)
-    today = timezone.localdate()
-    cycle, _ = cycle_open(year=today.year if today.month >= 7 else today.year - 1)
-    user = make_user("race@school.example", first_name="María", last_name="O'Neil-Núñez")
-    Staff.objects.create(
-        employee_id="E-1",
-        first_name="María",
-        last_name="O'Neil-Núñez",
-        email=user.username,
-        location=Location.objects.create(name="School"),
-        hire_date=date(2015, 9, 1),
-        user=user,
-    )
-    assignments_ensure(cycle=cycle)
-    for section in SectionPage.objects.order_by("path"):
-        pass_section(user, section)
-    return user
-
-
 def test_code_format_example():
     assert re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", code_new())

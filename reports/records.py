@@ -1,0 +1,122 @@
+"""The compliance records of one training cycle as an archive for records retention: every
+assignment, quiz attempt, acknowledgement and certificate, as JSON and as CSV, with a SHA-256
+checksum of each file in a manifest."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from certificates.models import Acknowledgement, Certificate
+from quizzes.models import Attempt
+from staff.models import Assignment, TrainingCycle
+
+
+def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
+    """Plain rows for each kind of record of the cycle, in a stable order."""
+    assignments = (
+        Assignment.objects.filter(cycle=cycle)
+        .select_related("staff__location")
+        .order_by("staff__employee_id")
+    )
+    users = [a.staff.user_id for a in assignments if a.staff.user_id]
+    attempts = (
+        Attempt.objects.filter(
+            user_id__in=users,
+            started_at__date__gte=cycle.starts_on,
+            started_at__date__lte=cycle.ends_on,
+        )
+        .select_related("quiz__section", "user__staff")
+        .order_by("user__staff__employee_id", "quiz__section__path", "number")
+    )
+    return {
+        "assignments": [
+            {
+                "employee_id": a.staff.employee_id,
+                "name": a.staff.full_name,
+                "location": a.staff.location.name,
+                "job_title": a.staff.job_title,
+                "kind": a.kind,
+                "due_on": a.due_on,
+                "completed_at": a.completed_at,
+            }
+            for a in assignments
+        ],
+        "attempts": [
+            {
+                "employee_id": a.user.staff.employee_id,
+                "section": a.quiz.section.title,
+                "number": a.number,
+                "started_at": a.started_at,
+                "submitted_at": a.submitted_at,
+                "questions": a.question_count,
+                "correct": a.correct_count,
+                "score": a.score,
+                "passed": a.passed,
+                "pass_mark": a.pass_mark,
+            }
+            for a in attempts
+        ],
+        "acknowledgements": [
+            {
+                "employee_id": a.staff.employee_id,
+                "typed_name": a.typed_name,
+                "signed_at": a.signed_at,
+                "text_sha256": a.text_sha256,
+                "course_revision": a.course_revision,
+                "ip_address": a.ip_address,
+                "user_agent": a.user_agent,
+            }
+            for a in Acknowledgement.objects.filter(assignment__cycle=cycle)
+            .select_related("staff")
+            .order_by("staff__employee_id")
+        ],
+        "certificates": [
+            {
+                "code": c.code,
+                "employee_id": c.employee_id,
+                "holder_name": c.holder_name,
+                "location": c.location_name,
+                "completed_on": c.completed_on,
+                "expires_on": c.expires_on,
+                "revoked_at": c.revoked_at,
+                "revoked_reason": c.revoked_reason,
+            }
+            for c in Certificate.objects.filter(assignment__cycle=cycle).order_by("employee_id")
+        ],
+    }
+
+
+def _csv_bytes(rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue().encode("utf-8")
+
+
+def records_export(*, cycle: TrainingCycle, output: Path) -> dict[str, str]:
+    """Write <kind>.json and <kind>.csv for each kind of record, and SHA256SUMS. Returns
+    {file name: sha256}."""
+    output.mkdir(parents=True, exist_ok=True)
+    sums = {}
+    for kind, rows in cycle_records(cycle=cycle).items():
+        files = {
+            f"{kind}.json": json.dumps(
+                rows, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1
+            ).encode("utf-8"),
+            f"{kind}.csv": _csv_bytes(rows),
+        }
+        for name, data in files.items():
+            (output / name).write_bytes(data)
+            sums[name] = hashlib.sha256(data).hexdigest()
+    manifest = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+    (output / "SHA256SUMS").write_text(manifest, encoding="utf-8")
+    return sums
