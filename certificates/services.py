@@ -204,21 +204,33 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     stored (full disk, unwritable media folder); nothing half-written is kept."""
     from .pdf import render_certificate
 
-    if certificate.pdf:
-        with certificate.pdf.open("rb") as handle:
-            return handle.read()
+    stored = _stored_pdf(certificate)
+    if stored is not None:
+        return stored
     data = render_certificate(certificate)
     try:
         with transaction.atomic():
             locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
-            if locked.pdf:
-                with locked.pdf.open("rb") as handle:
-                    return handle.read()
+            stored = _stored_pdf(locked)
+            if stored is not None:
+                return stored
             locked.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=True)
     except OSError as exc:
         raise CertificateUnavailable(PDF_UNAVAILABLE) from exc
     certificate.pdf = locked.pdf
     return data
+
+
+def _stored_pdf(certificate: Certificate) -> bytes | None:
+    """The stored PDF, or None if none was stored or the file has gone missing (restored
+    database without its media): then it is rendered again."""
+    if not certificate.pdf:
+        return None
+    try:
+        with certificate.pdf.open("rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
 
 
 def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certificate:

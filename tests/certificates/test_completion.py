@@ -4,6 +4,7 @@ import io
 import os
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -317,3 +318,15 @@ def test_concurrent_signing_issues_exactly_one_certificate(passed_everything_tx)
 
 def test_code_format_example():
     assert re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", code_new())
+
+
+def test_a_lost_pdf_file_is_rendered_again(learner_client, passed_everything, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    sign(learner_client)
+    certificate = Certificate.objects.get()
+    services.certificate_pdf(certificate=certificate)
+    certificate.refresh_from_db()
+    Path(certificate.pdf.path).unlink()
+    response = learner_client.get(f"/certificates/{certificate.code}/download/")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert Path(Certificate.objects.get().pdf.path).exists()
