@@ -1,10 +1,14 @@
 """The learner's quiz pages: take a quiz, submit it, see the result. Thin: the rules are in
 services and selectors."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from training.models import SectionPage
@@ -12,6 +16,8 @@ from training.selectors import learner_section_entry, source_titles
 
 from . import selectors, services
 from .models import Attempt
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -88,6 +94,15 @@ def attempt_submit(request, attempt_id: int):
         )
     except Attempt.DoesNotExist:
         raise Http404("No such attempt.") from None
+    except DatabaseError:
+        # The transaction rolled back: nothing of this submission was recorded.
+        logger.exception("Saving attempt %s failed", attempt_id)
+        return render(
+            request,
+            "quizzes/save_failed.html",
+            {"retry_url": reverse("quizzes:take_attempt", args=[attempt_id])},
+            status=503,
+        )
     except services.AnswersInvalid as exc:
         attempt = selectors.attempt_for_user(user=request.user, attempt_id=attempt_id)
         section = attempt.quiz.section
@@ -131,3 +146,15 @@ def attempt_result(request, attempt_id: int):
             "source_titles": source_titles(),
         },
     )
+
+
+@login_required
+@require_GET
+def attempt_resume(request, attempt_id: int):
+    """Back to an attempt's quiz page (after a failed save, with nothing recorded)."""
+    attempt = selectors.attempt_for_user(user=request.user, attempt_id=attempt_id)
+    if attempt is None:
+        raise Http404("No such attempt.")
+    if attempt.is_submitted:
+        return redirect("quizzes:result", attempt_id=attempt.pk)
+    return redirect("quizzes:take", section_id=attempt.quiz.section_id)

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from staff.roster import RosterFileError, roster_plan
 from staff.services import RosterInvalid, roster_apply
@@ -50,6 +51,11 @@ class Command(BaseCommand):
             return
         try:
             roster_apply(plan=plan, skip_invalid=skip_invalid)
+        except DatabaseError as exc:
+            raise CommandError(
+                f"The database failed during the import ({exc.__class__.__name__}); the import "
+                "runs in one transaction, so nothing was imported. Run the command again."
+            ) from exc
         except RosterInvalid as exc:
             raise CommandError(
                 f"{len(plan.rejected)} row(s) rejected (listed above); nothing was imported. "

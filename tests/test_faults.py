@@ -1,0 +1,96 @@
+"""Faults: the database connection dies in the middle of a write. Run on PostgreSQL (.ci/run),
+where the server really drops the connection."""
+
+import psycopg
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from quizzes.models import Attempt, AttemptQuestion
+from staff.models import Staff
+from tests.helpers import answer_attempt, read_all_slides
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a PostgreSQL server"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def kill_this_connection():
+    """Have the server terminate Django's current connection, from a second connection."""
+    pid = connection.connection.info.backend_pid
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def killing_before(original):
+    def wrapper(*args, **kwargs):
+        kill_this_connection()
+        return original(*args, **kwargs)
+
+    return wrapper
+
+
+def test_a_connection_lost_while_submitting_records_nothing_and_a_retry_succeeds(
+    client, monkeypatch
+):
+    from django.contrib.auth import get_user_model
+    from wagtail.models import Locale, Page
+
+    from training.models import SectionPage
+
+    Locale.objects.get_or_create(language_code="en")
+    if Page.get_first_root_node() is None:
+        Page.add_root(title="Root", slug="root")
+    call_command("load_course", verbosity=0)
+    user = get_user_model().objects.create_user("fault@school.example", password="x")
+    client.force_login(user)
+    section = SectionPage.objects.order_by("path").first()
+    read_all_slides(user, section)
+    client.get(f"/quiz/section/{section.pk}/")
+    attempt = Attempt.objects.get()
+    data = answer_attempt(attempt)
+
+    monkeypatch.setattr(
+        AttemptQuestion.objects, "bulk_update", killing_before(AttemptQuestion.objects.bulk_update)
+    )
+    failed = client.post(f"/quiz/attempt/{attempt.pk}/submit/", data)
+    assert failed.status_code == 503
+    assert b"Nothing of this submission was recorded" in failed.content
+    monkeypatch.undo()
+
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+    assert not AttemptQuestion.objects.filter(selected_choice_ids__isnull=False).exists()
+
+    retry = client.post(f"/quiz/attempt/{attempt.pk}/submit/", data)
+    assert retry.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.passed and Attempt.objects.count() == 1
+
+
+def test_a_connection_lost_during_a_roster_import_writes_nothing_and_a_retry_succeeds(
+    tmp_path, monkeypatch
+):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "employee_id,first_name,last_name,email,location,job_title,hire_date,active\n"
+        + "".join(
+            f"E{n},First{n},Last{n},p{n}@district.example,School,Teacher,2024-01-10,yes\n"
+            for n in range(50)
+        )
+    )
+    monkeypatch.setattr(Staff.objects, "bulk_create", killing_before(Staff.objects.bulk_create))
+    with pytest.raises(CommandError, match="nothing was imported. Run the command again"):
+        call_command("import_roster", roster, verbosity=0)
+    monkeypatch.undo()
+    connection.close()
+    assert Staff.objects.count() == 0
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(username__endswith="@district.example").exists()
+    call_command("import_roster", roster, verbosity=0)
+    assert Staff.objects.count() == 50
