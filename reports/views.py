@@ -14,6 +14,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from certificates.models import Certificate
 from staff.models import Assignment, Staff, TrainingCycle
 from staff.selectors import STATUS_LABELS
 
@@ -232,12 +233,12 @@ class StaffReportView(ReportView):
 
 
 def _decorate(assignment):
+    """Add the display values the report's columns and exports read."""
     assignment.status_label = STATUS_LABELS[assignment.status]
     assignment.completed_on = assignment.completed_at.date() if assignment.completed_at else None
-    certificate = getattr(assignment, "certificate", None) if hasattr(assignment, "pk") else None
     try:
-        assignment.certificate_code = certificate.code if certificate else ""
-    except Assignment.certificate.RelatedObjectDoesNotExist:  # pragma: no cover
+        assignment.certificate_code = assignment.certificate.code
+    except Certificate.DoesNotExist:
         assignment.certificate_code = ""
 
 
@@ -260,7 +261,7 @@ def person_record(request, staff_id: int):
         if staff.user_id
         else []
     )
-    from certificates.models import Acknowledgement, Certificate
+    from certificates.models import Acknowledgement
 
     acknowledgements = {
         a.assignment_id: a for a in Acknowledgement.objects.filter(assignment__in=assignments)

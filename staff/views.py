@@ -12,8 +12,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         form.user.is_active = True
-        response = super().form_valid(form)
-        return response
+        return super().form_valid(form)
 
 
 class InvitationDoneView(auth_views.PasswordResetCompleteView):
