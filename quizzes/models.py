@@ -118,6 +118,7 @@ class Question(PolymorphicModel, ClusterableModel):
         help_text=_("Retired questions are no longer asked but stay in past attempts."),
     )
 
+    choices_panel = InlinePanel("choices", label=_("Choices"), min_num=2)
     base_panels = [
         FieldPanel("quiz"),
         FieldPanel("sort_order"),
@@ -181,7 +182,7 @@ class SingleChoiceQuestion(Question):
     panels = [
         *Question.base_panels,
         FieldPanel("prompt"),
-        InlinePanel("choices", label=_("Choices"), min_num=2),
+        Question.choices_panel,
         *Question.explanation_panels,
     ]
 
@@ -199,7 +200,7 @@ class ScenarioQuestion(SingleChoiceQuestion):
         *Question.base_panels,
         FieldPanel("scenario"),
         FieldPanel("prompt"),
-        InlinePanel("choices", label=_("Choices"), min_num=2),
+        Question.choices_panel,
         *Question.explanation_panels,
     ]
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from training.models import SectionPage
-from training.selectors import learner_section_entry, source_titles
+from training.selectors import course_outline, learner_section_entry, source_titles
 
 from . import selectors, services
 from .models import Attempt
@@ -125,11 +125,9 @@ def attempt_result(request, attempt_id: int):
     section = attempt.quiz.section
     if not attempt.is_submitted:
         return redirect("quizzes:take", section_id=section.pk)
-    entry = learner_section_entry(section=section, user=request.user)
     course = section.get_parent().specific
-    from training.selectors import course_outline
-
     outline = course_outline(course=course, user=request.user)
+    entry = next((e for e in outline if e.section.pk == section.pk), None)
     next_entry = None
     if entry is not None and entry.position < len(outline):
         next_entry = outline[entry.position]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from staff.models import Assignment, Location, TrainingCycle
-from staff.selectors import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, with_activity
+from staff.selectors import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, with_status
 
 STATUSES = [NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE]
 
@@ -30,22 +30,14 @@ def visible_locations(*, user) -> QuerySet[Location]:
 
 def report_assignments(*, user, cycle: TrainingCycle, today: date | None = None) -> QuerySet:
     """The cycle's assignments of active staff the user may see, each annotated with its
-    derived `status` (the same rule as staff.selectors.assignment_status, in SQL)."""
+    derived `status`."""
     today = today or timezone.localdate()
     assignments = Assignment.objects.filter(
         cycle=cycle,
         staff__is_active=True,
         staff__location__in=visible_locations(user=user),
     )
-    return with_activity(assignments).annotate(
-        status=Case(
-            When(completed_at__isnull=False, then=Value(COMPLETED)),
-            When(due_on__lt=today, then=Value(OVERDUE)),
-            When(has_activity=True, then=Value(IN_PROGRESS)),
-            default=Value(NOT_STARTED),
-            output_field=CharField(),
-        )
-    )
+    return with_status(assignments, today=today)
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,8 @@ REQUIRED_COLUMNS = [
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 TRUE_WORDS = {"yes", "y", "true", "1", "active"}
 FALSE_WORDS = {"no", "n", "false", "0", "inactive"}
-COMPARED_FIELDS = [
-    "first_name",
-    "last_name",
-    "email",
-    "location",
-    "job_title",
-    "hire_date",
-    "active",
-]
+# What an import compares with the database: every column but the id it matches on.
+COMPARED_FIELDS = [column for column in REQUIRED_COLUMNS if column != "employee_id"]
 
 
 class RosterFileError(Exception):

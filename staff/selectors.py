@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from .models import Assignment, Staff, TrainingCycle
@@ -32,6 +32,19 @@ def with_activity(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
         user_id=OuterRef("staff__user_id"), started_at__date__gte=OuterRef("cycle__starts_on")
     )
     return assignments.annotate(has_activity=Exists(reading) | Exists(attempts))
+
+
+def with_status(assignments: QuerySet[Assignment], *, today: date) -> QuerySet[Assignment]:
+    """Annotate `status`: assignment_status below, as SQL, for reports over many staff."""
+    return with_activity(assignments).annotate(
+        status=Case(
+            When(completed_at__isnull=False, then=Value(COMPLETED)),
+            When(due_on__lt=today, then=Value(OVERDUE)),
+            When(has_activity=True, then=Value(IN_PROGRESS)),
+            default=Value(NOT_STARTED),
+            output_field=CharField(),
+        )
+    )
 
 
 def assignment_status(assignment: Assignment, *, today: date | None = None) -> str:

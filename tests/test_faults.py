@@ -8,7 +8,7 @@ from django.db import connection
 
 from quizzes.models import Attempt, AttemptQuestion
 from staff.models import Staff
-from tests.helpers import answer_attempt, read_all_slides
+from tests.helpers import answer_attempt, read_all_slides, restore_migration_data
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a PostgreSQL server"),
@@ -38,13 +38,10 @@ def test_a_connection_lost_while_submitting_records_nothing_and_a_retry_succeeds
     client, monkeypatch
 ):
     from django.contrib.auth import get_user_model
-    from wagtail.models import Locale, Page
 
     from training.models import SectionPage
 
-    Locale.objects.get_or_create(language_code="en")
-    if Page.get_first_root_node() is None:
-        Page.add_root(title="Root", slug="root")
+    restore_migration_data()
     call_command("load_course", verbosity=0)
     user = get_user_model().objects.create_user("fault@school.example", password="x")
     client.force_login(user)

@@ -8,8 +8,3 @@ def choice_texts(item, choice_ids) -> list[str]:
     """The texts of the given choice ids, as the attempt showed them."""
     texts = {c["id"]: c["text"] for c in item.shown["choices"]}
     return [texts[i] for i in choice_ids or [] if i in texts]
-
-
-@register.filter
-def get_item(mapping: dict, key):
-    return mapping.get(key) if mapping else None

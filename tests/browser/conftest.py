@@ -65,13 +65,10 @@ def live_course(transactional_db):
     """The course, committed so the live server's thread sees it. Transactional tests end
     with a flush that also empties what Wagtail's migrations made, so put that back first."""
     from django.core.management import call_command
-    from wagtail.models import Locale, Page
 
-    Locale.objects.get_or_create(language_code="en")
-    if Page.get_first_root_node() is None:
-        Page.add_root(title="Root", slug="root")
-    call_command("setup_admin_groups", verbosity=0)
+    from tests.helpers import restore_migration_data
 
+    restore_migration_data()
     call_command("load_course", verbosity=0)
 
 

@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from staff.services import cycle_open
-from tests.helpers import pass_section
+from tests.helpers import pass_section, restore_migration_data
 
 
 @pytest.fixture
@@ -41,16 +41,13 @@ def passed_everything_tx(transactional_db):
 
     from django.core.management import call_command
     from django.utils import timezone
-    from wagtail.models import Locale, Page
 
     from staff.models import Location, Staff
     from staff.services import assignments_ensure, cycle_open
     from tests.conftest import make_user
     from training.models import SectionPage
 
-    Locale.objects.get_or_create(language_code="en")
-    if Page.get_first_root_node() is None:
-        Page.add_root(title="Root", slug="root")
+    restore_migration_data()
     call_command("load_course", verbosity=0)
     today = timezone.localdate()
     cycle, _ = cycle_open(year=today.year if today.month >= 7 else today.year - 1)
