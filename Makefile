@@ -20,9 +20,12 @@ setup: $(STAMP)
 	@$(PY) manage.py load_course
 	@$(PY) manage.py load_demo
 
+# The background worker (e-mail, ZIPs, archives) runs beside the server and stops with it.
 run: setup
-	@echo "Serving on http://127.0.0.1:8000/ (Ctrl+C stops it)."
-	@$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:8000/ with the background worker (Ctrl+C stops both)."
+	@$(PY) manage.py run_worker --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

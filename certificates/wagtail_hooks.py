@@ -1,28 +1,14 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from eupsite.permissions import ViewOnlyPolicy
+
 from . import admin_views
 from .models import Certificate
-
-
-class ViewOnlyPolicy(ModelPermissionPolicy):
-    """Certificates are issued by completing the training and only ever revoked (its own
-    view, with a reason): the admin may list, inspect and download them, never add, edit or
-    delete one."""
-
-    def user_has_permission(self, user, action):
-        if action in ("add", "change", "delete"):
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
 
 
 class CertificateViewSet(SnippetViewSet):
@@ -75,15 +61,7 @@ def certificate_admin_urls():
             admin_views.certificate_revoke,
             name="certificate_revoke",
         ),
-        path("certificates/zip/", admin_views.certificates_zip, name="certificates_zip"),
     ]
-
-
-@hooks.register("register_admin_menu_item")
-def certificates_zip_menu_item():
-    return MenuItem(
-        _("Certificate ZIP"), reverse("certificates_zip"), icon_name="download", order=221
-    )
 
 
 @hooks.register("register_snippet_listing_buttons")

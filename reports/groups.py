@@ -14,6 +14,8 @@ GROUP_PERMISSIONS = {
         "staff.view_staff",
         "staff.add_staff",
         "staff.change_staff",
+        "jobs.view_outgoingemail",
+        "jobs.change_outgoingemail",
     ],
     LOCATION: ["wagtailadmin.access_admin", "reports.view_completion_reports"],
 }
@@ -35,10 +37,16 @@ def admin_groups_ensure(apps) -> None:
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    ContentType = apps.get_model("contenttypes", "ContentType")
     for name, codenames in GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         for full in codenames:
             app_label, codename = full.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is None:
+                if ContentType.objects.filter(app_label=app_label).exists():
+                    raise LookupError(f"No permission {full}: is the name right?")
+                continue  # that app is not migrated yet; its own later migration adds it
+            group.permissions.add(permission)

@@ -102,21 +102,26 @@ def _csv_bytes(rows: list[dict]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def records_export(*, cycle: TrainingCycle, output: Path) -> dict[str, str]:
-    """Write <kind>.json and <kind>.csv for each kind of record, and SHA256SUMS. Returns
-    {file name: sha256}."""
-    output.mkdir(parents=True, exist_ok=True)
-    sums = {}
+def records_files(*, cycle: TrainingCycle) -> tuple[dict[str, bytes], int]:
+    """{file name: contents}: <kind>.json and <kind>.csv for each kind of record, and
+    SHA256SUMS; and how many records there are in all."""
+    files, count = {}, 0
     for kind, rows in cycle_records(cycle=cycle).items():
-        files = {
-            f"{kind}.json": json.dumps(
-                rows, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1
-            ).encode("utf-8"),
-            f"{kind}.csv": _csv_bytes(rows),
-        }
-        for name, data in files.items():
-            (output / name).write_bytes(data)
-            sums[name] = hashlib.sha256(data).hexdigest()
-    manifest = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
-    (output / "SHA256SUMS").write_text(manifest, encoding="utf-8")
-    return sums
+        count += len(rows)
+        files[f"{kind}.json"] = json.dumps(
+            rows, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1
+        ).encode("utf-8")
+        files[f"{kind}.csv"] = _csv_bytes(rows)
+    files["SHA256SUMS"] = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
+    ).encode("utf-8")
+    return files, count
+
+
+def records_export(*, cycle: TrainingCycle, output: Path) -> dict[str, str]:
+    """Write the cycle's record files into the folder `output`. Returns {file name: sha256}."""
+    output.mkdir(parents=True, exist_ok=True)
+    files, _ = records_files(cycle=cycle)
+    for name, data in files.items():
+        (output / name).write_bytes(data)
+    return {n: hashlib.sha256(d).hexdigest() for n, d in files.items() if n != "SHA256SUMS"}

@@ -1,6 +1,6 @@
 """Reminders: e-mail staff whose training is due within a week or overdue, and send each
-location administrator a weekly digest of their overdue staff. Everything sent is recorded,
-so running the command again the same day sends nothing."""
+location administrator a weekly digest of their overdue staff. Each e-mail is recorded in the
+same transaction that queues it for the worker, so running again the same day queues nothing."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from jobs.models import OutgoingEmail
+from jobs.services import email_queue
 from staff.models import Assignment
 from staff.services import cycle_current
 
@@ -56,47 +58,46 @@ def reminders_send(
         .select_related("staff", "cycle")
         .order_by("staff__location_id", "staff__last_name")
     )
-    connection = get_connection()
     total = due.count()
     for index, assignment in enumerate(due.iterator(chunk_size=500), start=1):
         if assignment.recently_reminded:
             report.skipped_recent += 1
             continue
         overdue = assignment.due_on < today
-        # Record first: if the log cannot be written, nothing is sent (never twice).
-        _, created = ReminderLog.objects.get_or_create(
-            assignment=assignment, sent_on=today, defaults={"overdue": overdue}
-        )
-        if not created:
-            continue
-        EmailMessage(
-            subject=(
-                f"Overdue: your training was due {assignment.due_on:%B %-d}"
-                if overdue
-                else f"Reminder: your training is due {assignment.due_on:%B %-d}"
-            ),
-            body=render_to_string(
-                "reports/email/reminder.txt",
-                {
-                    "assignment": assignment,
-                    "overdue": overdue,
-                    "site": settings.WAGTAILADMIN_BASE_URL,
-                    "district": settings.DISTRICT_NAME,
-                },
-            ),
-            to=[assignment.staff.email],
-            connection=connection,
-        ).send()
+        # The log row and the queued e-mail are written together: a second run the same day
+        # finds the log and queues nothing.
+        with transaction.atomic():
+            _, created = ReminderLog.objects.get_or_create(
+                assignment=assignment, sent_on=today, defaults={"overdue": overdue}
+            )
+            if not created:
+                continue
+            email_queue(
+                kind=OutgoingEmail.Kind.REMINDER,
+                to=assignment.staff.email,
+                subject=(
+                    f"Overdue: your training was due {assignment.due_on:%B %-d}"
+                    if overdue
+                    else f"Reminder: your training is due {assignment.due_on:%B %-d}"
+                ),
+                body=render_to_string(
+                    "reports/email/reminder.txt",
+                    {
+                        "assignment": assignment,
+                        "overdue": overdue,
+                        "site": settings.WAGTAILADMIN_BASE_URL,
+                        "district": settings.DISTRICT_NAME,
+                    },
+                ),
+            )
         report.reminders += 1
         if progress and (index % 500 == 0 or index == total):
-            progress(f"{index}/{total} assignments checked, {report.reminders} reminders sent")
-    report.digests = _digests_send(
-        cycle=cycle, today=today, every_days=digest_every_days, connection=connection
-    )
+            progress(f"{index}/{total} assignments checked, {report.reminders} reminders queued")
+    report.digests = _digests_send(cycle=cycle, today=today, every_days=digest_every_days)
     return report
 
 
-def _digests_send(*, cycle, today: date, every_days: int, connection) -> int:
+def _digests_send(*, cycle, today: date, every_days: int) -> int:
     sent = 0
     accesses = LocationAccess.objects.select_related("user", "location").filter(
         user__is_active=True
@@ -121,22 +122,26 @@ def _digests_send(*, cycle, today: date, every_days: int, connection) -> int:
         )
         if not overdue:
             continue
-        DigestLog.objects.create(
-            user=access.user, location=access.location, sent_on=today, overdue_count=len(overdue)
-        )
-        EmailMessage(
-            subject=f"{access.location}: {len(overdue)} staff overdue for their training",
-            body=render_to_string(
-                "reports/email/digest.txt",
-                {
-                    "location": access.location,
-                    "overdue": overdue,
-                    "cycle": cycle,
-                    "site": settings.WAGTAILADMIN_BASE_URL,
-                },
-            ),
-            to=[access.user.email],
-            connection=connection,
-        ).send()
+        with transaction.atomic():
+            DigestLog.objects.create(
+                user=access.user,
+                location=access.location,
+                sent_on=today,
+                overdue_count=len(overdue),
+            )
+            email_queue(
+                kind=OutgoingEmail.Kind.DIGEST,
+                to=access.user.email,
+                subject=f"{access.location}: {len(overdue)} staff overdue for their training",
+                body=render_to_string(
+                    "reports/email/digest.txt",
+                    {
+                        "location": access.location,
+                        "overdue": overdue,
+                        "cycle": cycle,
+                        "site": settings.WAGTAILADMIN_BASE_URL,
+                    },
+                ),
+            )
         sent += 1
     return sent

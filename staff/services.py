@@ -8,13 +8,15 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from jobs.models import OutgoingEmail
+from jobs.services import email_queue
 
 from .models import Assignment, Location, Staff, TrainingCycle
 from .roster import RosterPlan, RosterRow
@@ -135,11 +137,11 @@ def invitation_url(*, user, base_url: str) -> str:
 def invitations_send(
     *, staff: list[Staff], base_url: str | None = None, resend: bool = False
 ) -> int:
-    """E-mail each active staff member who has not set a password a link to set one. Returns
-    how many were sent. Uses Django's password-reset tokens: a link stops working once used."""
+    """Queue an e-mail to each active staff member who has not set a password, with a link to
+    set one. Returns how many were queued. Uses Django's password-reset tokens: a link stops
+    working once used."""
     base_url = base_url or settings.WAGTAILADMIN_BASE_URL
-    sent = 0
-    connection = get_connection()
+    queued = 0
     now = timezone.now()
     for member in staff:
         user = member.user
@@ -152,16 +154,16 @@ def invitations_send(
             "url": invitation_url(user=user, base_url=base_url),
             "district": settings.DISTRICT_NAME,
         }
-        message = EmailMultiAlternatives(
-            subject=f"{settings.DISTRICT_NAME}: set your password for your training",
-            body=render_to_string("staff/email/invitation.txt", context),
-            to=[member.email],
-            connection=connection,
-        )
-        message.send()
-        Staff.objects.filter(pk=member.pk).update(invited_at=now)
-        sent += 1
-    return sent
+        with transaction.atomic():
+            email_queue(
+                kind=OutgoingEmail.Kind.INVITATION,
+                to=member.email,
+                subject=f"{settings.DISTRICT_NAME}: set your password for your training",
+                body=render_to_string("staff/email/invitation.txt", context),
+            )
+            Staff.objects.filter(pk=member.pk).update(invited_at=now)
+        queued += 1
+    return queued
 
 
 # --- cycles and assignments ------------------------------------------------------------------

@@ -113,7 +113,9 @@ class InviteBulkAction(SnippetBulkAction):
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         return ngettext(
-            "%(count)d invitation sent.", "%(count)d invitations sent.", num_parent_objects
+            "%(count)d invitation queued for sending.",
+            "%(count)d invitations queued for sending.",
+            num_parent_objects,
         ) % {"count": num_parent_objects}
 
 

@@ -43,3 +43,24 @@ def restore_migration_data():
     if Page.get_first_root_node() is None:
         Page.add_root(title="Root", slug="root")
     call_command("setup_admin_groups", verbosity=0)
+
+
+def run_tasks() -> int:
+    """Run the queued background tasks in this process, as `manage.py run_worker --batch` does
+    (same worker code, without its signal handlers). Returns how many ran."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from jobs.tasks import BACKEND
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name=BACKEND,
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    worker.run()
+    return worker._run_tasks

@@ -21,6 +21,9 @@ INSTALLED_APPS = [
     "certificates",
     "staff",
     "reports",
+    "jobs",
+    "django_tasks",
+    "django_tasks_db",
     "wagtail.contrib.settings",
     "wagtail.users",
     "wagtail.snippets",
@@ -160,6 +163,26 @@ STORAGES = {
 }
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# Background tasks (django-tasks). Our e-mail and file tasks use "background": a queue table
+# in the project's database, worked by `manage.py run_worker`. Wagtail's own small tasks
+# (search and reference index updates) stay on "default", run at once in the request.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+# An e-mail the mail server refused is tried again after each of these delays, then given up
+# and shown as failed in the admin's e-mail outbox.
+EMAIL_RETRY_DELAYS = [
+    timedelta(minutes=1),
+    timedelta(minutes=10),
+    timedelta(hours=1),
+    timedelta(hours=6),
+]
+# A task still "running" after this long is taken to have lost its worker (see run_worker).
+TASK_STALE_AFTER = timedelta(minutes=30)
+# A prepared file whose worker stopped this many times is reported as failed, not retried.
+PREPARED_FILE_MAX_ATTEMPTS = 3
 
 # The organisation named on pages and, later, on certificates.
 DISTRICT_NAME = "Waterbury Public Schools"

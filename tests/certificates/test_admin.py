@@ -2,9 +2,12 @@ import io
 import zipfile
 
 import pytest
+from django.core import mail
 
 from certificates.models import Certificate
+from jobs.models import PreparedFile
 from staff.models import Location, TrainingCycle
+from tests.helpers import run_tasks
 
 from .conftest import sign
 
@@ -20,7 +23,9 @@ def certificate(learner_client, passed_everything, settings, tmp_path):
 def hr_client(db, django_user_model):
     from django.test import Client
 
-    admin = django_user_model.objects.create_superuser("hr@district.example", password="pw")
+    admin = django_user_model.objects.create_superuser(
+        "hr@district.example", email="hr@district.example", password="pw"
+    )
     client = Client()
     client.force_login(admin)
     return client
@@ -56,17 +61,32 @@ def test_revoking_in_the_admin_needs_a_reason_and_shows_on_the_verify_page(
     assert "Revoked." in page and "wrong person" not in page
 
 
-def test_a_zip_holds_every_certificate_of_a_location_and_cycle(hr_client, certificate):
+def test_a_zip_of_a_location_and_cycle_is_prepared_in_the_background(hr_client, certificate):
     location = Location.objects.get(name=certificate.location_name)
     cycle = TrainingCycle.objects.get(name=certificate.cycle_name)
-    response = hr_client.get(
-        "/admin/certificates/zip/", {"location": location.pk, "cycle": cycle.pk}
+    response = hr_client.post(
+        "/admin/downloads/",
+        {
+            "kind": "certificates_zip",
+            "certificates_zip-location": location.pk,
+            "certificates_zip-cycle": cycle.pk,
+        },
     )
-    assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert response.status_code == 302
+    prepared = PreparedFile.objects.get()
+    assert prepared.status == "queued"
+    run_tasks()
+    prepared.refresh_from_db()
+    assert prepared.status == "ready" and prepared.item_count == 1
+    listing = hr_client.get("/admin/downloads/").content.decode()
+    assert f"/admin/downloads/{prepared.pk}/" in listing
+    download = hr_client.get(f"/admin/downloads/{prepared.pk}/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     names = archive.namelist()
     assert len(names) == 1 and certificate.code in names[0]
     assert archive.read(names[0]).startswith(b"%PDF")
+    ready_mail = [m for m in mail.outbox if m.subject.startswith("Ready to download")]
+    assert ready_mail and ready_mail[0].to == ["hr@district.example"]
 
 
 def test_learners_cannot_reach_certificate_administration(learner_client, certificate):
@@ -74,4 +94,4 @@ def test_learners_cannot_reach_certificate_administration(learner_client, certif
         302,
         403,
     )
-    assert learner_client.get("/admin/certificates/zip/").status_code in (302, 403)
+    assert learner_client.get("/admin/downloads/").status_code in (302, 403)

@@ -6,11 +6,13 @@ from django.core.management import call_command
 from reports.models import DigestLog, ReminderLog
 from reports.services import reminders_send
 from staff.models import Assignment
+from tests.helpers import run_tasks
 
 from .conftest import TODAY
 
 
 def recipients():
+    run_tasks()
     return sorted(address for message in mail.outbox for address in message.to)
 
 
@@ -19,6 +21,7 @@ def test_reminders_go_to_staff_due_within_a_week_or_overdue(district, settings):
     Assignment.objects.filter(staff__employee_id="E006").update(due_on=TODAY + timedelta(days=5))
     Assignment.objects.filter(staff__employee_id="E004").update(due_on=TODAY + timedelta(days=20))
     report = reminders_send(today=TODAY)
+    run_tasks()
     staff_mail = [m for m in mail.outbox if "Reminder" in m.subject or "Overdue" in m.subject]
     assert sorted(a for m in staff_mail for a in m.to) == [
         "s3@district.example",  # overdue
@@ -32,8 +35,10 @@ def test_reminders_go_to_staff_due_within_a_week_or_overdue(district, settings):
 
 def test_nobody_is_reminded_twice_the_same_day_or_within_the_interval(district):
     reminders_send(today=TODAY)
+    run_tasks()
     sent = len(mail.outbox)
     again = reminders_send(today=TODAY)
+    run_tasks()
     assert again.reminders == 0 and again.digests == 0 and len(mail.outbox) == sent
     assert reminders_send(today=TODAY + timedelta(days=3)).reminders == 0
     later = reminders_send(today=TODAY + timedelta(days=7))
@@ -52,6 +57,7 @@ def test_each_location_administrator_gets_a_digest_of_their_overdue_staff(
     district, maple_principal
 ):
     reminders_send(today=TODAY)
+    run_tasks()
     digests = [m for m in mail.outbox if m.to == ["principal@district.example"]]
     assert len(digests) == 1
     body = digests[0].body
@@ -59,6 +65,7 @@ def test_each_location_administrator_gets_a_digest_of_their_overdue_staff(
     assert digests[0].subject.startswith("Maple Street Elementary School: 1 staff overdue")
     assert DigestLog.objects.get().overdue_count == 1
     reminders_send(today=TODAY + timedelta(days=1))
+    run_tasks()
     assert len([m for m in mail.outbox if m.to == ["principal@district.example"]]) == 1
 
 
@@ -68,7 +75,10 @@ def test_the_command_reports_what_it_sent(district, capsys, monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
     call_command("send_reminders")
     out = capsys.readouterr().out
-    assert "Sent 2 reminder(s)" in out and "assignments checked" in out
+    assert "Queued 2 reminder(s)" in out and "assignments checked" in out
     call_command("send_reminders")
-    assert "Sent 0 reminder(s) and 0 digest(s); 2 reminded recently" in capsys.readouterr().out
+    assert (
+        "Queued 0 reminder(s) and 0 digest(s) for the worker to send; 2 reminded recently"
+        in capsys.readouterr().out
+    )
     assert date(2026, 10, 15) == TODAY

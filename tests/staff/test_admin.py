@@ -4,6 +4,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from staff.models import RosterImport, Staff
+from tests.helpers import run_tasks
 
 from .test_roster_import import HEADER, MESSY
 
@@ -89,5 +90,6 @@ def test_the_invite_bulk_action_sends_invitations(admin_client):
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(url)
     assert response.status_code == 302
+    run_tasks()
     assert len(mail.outbox) == 3
     assert Staff.objects.filter(invited_at__isnull=False).count() == 3

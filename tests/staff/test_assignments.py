@@ -22,6 +22,7 @@ from staff.services import (
     invitations_send,
 )
 from tests.conftest import make_user
+from tests.helpers import run_tasks
 
 CYCLE_2026 = cycle_dates_for_year(2026)
 
@@ -167,6 +168,7 @@ def test_invitations_carry_a_one_time_link_that_activates_the_account(client, db
     (tmp_path / "r.csv").write_text(text)
     call_command("import_roster", tmp_path / "r.csv", verbosity=0)
     call_command("send_invitations", base_url="http://testserver")
+    run_tasks()
     assert len(mail.outbox) == 1
     link = next(
         line for line in mail.outbox[0].body.splitlines() if "/accounts/invitation/" in line
@@ -188,6 +190,7 @@ def test_invitations_carry_a_one_time_link_that_activates_the_account(client, db
     assert b"This link has been used already" in again.content
     # Nobody is invited twice by a second run.
     call_command("send_invitations")
+    run_tasks()
     assert len(mail.outbox) == 1
 
 
@@ -195,6 +198,7 @@ def test_invitations_skip_inactive_staff_and_those_with_a_password(db):
     active = make_staff("E1", user=make_user("e1@district.example"))
     inactive = make_staff("E2", active=False)
     assert invitations_send(staff=[active, inactive]) == 0
+    run_tasks()
     assert mail.outbox == []
 
 

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Sent {report.reminders} reminder(s) and {report.digests} digest(s); "
-                f"{report.skipped_recent} reminded recently, skipped."
+                f"Queued {report.reminders} reminder(s) and {report.digests} digest(s) for the "
+                f"worker to send; {report.skipped_recent} reminded recently, skipped."
             )
         )

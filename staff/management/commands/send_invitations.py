@@ -16,5 +16,7 @@ class Command(BaseCommand):
         staff = Staff.objects.filter(is_active=True, user__isnull=False).select_related("user")
         if location:
             staff = staff.filter(location__name=location)
-        sent = invitations_send(staff=list(staff), base_url=base_url, resend=resend)
-        self.stdout.write(self.style.SUCCESS(f"Sent {sent} invitation(s)."))
+        queued = invitations_send(staff=list(staff), base_url=base_url, resend=resend)
+        self.stdout.write(
+            self.style.SUCCESS(f"Queued {queued} invitation(s); the worker sends them.")
+        )

@@ -1,0 +1,77 @@
+"""Files prepared in the background, as the Wagtail admin shows them: ask for one, see how it
+is going, download it. Each person sees and downloads only the files they asked for."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from staff.models import Location, TrainingCycle
+
+from . import selectors, services
+from .models import PreparedFile
+
+Kind = PreparedFile.Kind
+
+
+class CertificatesZipForm(forms.Form):
+    location = forms.ModelChoiceField(queryset=Location.objects.order_by("name"))
+    cycle = forms.ModelChoiceField(queryset=TrainingCycle.objects.order_by("-starts_on"))
+
+
+class RecordsArchiveForm(forms.Form):
+    cycle = forms.ModelChoiceField(queryset=TrainingCycle.objects.order_by("-starts_on"))
+
+
+def _forms_allowed(user) -> dict:
+    allowed = {}
+    if user.has_perm("certificates.view_certificate"):
+        allowed[Kind.CERTIFICATES_ZIP] = CertificatesZipForm
+    if user.has_perm("reports.view_all_locations"):
+        allowed[Kind.RECORDS_ARCHIVE] = RecordsArchiveForm
+    return allowed
+
+
+@require_http_methods(["GET", "POST"])
+def prepared_files(request):
+    allowed = _forms_allowed(request.user)
+    if not allowed:
+        raise PermissionDenied
+    kind = request.POST.get("kind") if request.method == "POST" else None
+    if kind is not None and kind not in allowed:
+        raise PermissionDenied
+    bound = {
+        k: form_class(request.POST if k == kind else None, prefix=k)
+        for k, form_class in allowed.items()
+    }
+    if kind is not None and bound[kind].is_valid():
+        prepared = services.file_request(kind=kind, user=request.user, **bound[kind].cleaned_data)
+        messages.success(
+            request,
+            f"Preparing {prepared.filename}. It appears below when ready, and you will get an "
+            "e-mail.",
+        )
+        return redirect("jobs_prepared_files")
+    return TemplateResponse(
+        request,
+        "jobs/admin/prepared_files.html",
+        {
+            "forms": [(k, Kind(k).label, form) for k, form in bound.items()],
+            "files": selectors.prepared_files_for(user=request.user),
+        },
+    )
+
+
+@require_GET
+def prepared_file_download(request, pk: int):
+    prepared = get_object_or_404(
+        PreparedFile, pk=pk, requested_by=request.user, status=PreparedFile.Status.READY
+    )
+    try:
+        handle = prepared.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is no longer stored; ask for it again.") from exc
+    return FileResponse(handle, as_attachment=True, filename=prepared.filename)

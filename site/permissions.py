@@ -1,0 +1,14 @@
+from wagtail.permission_policies import ModelPermissionPolicy
+
+
+class ViewOnlyPolicy(ModelPermissionPolicy):
+    """For records the product writes itself (certificates, the e-mail outbox): the admin may
+    list and inspect them, never add, edit or delete one."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "change", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
