@@ -48,6 +48,8 @@ def restore_migration_data():
 def run_tasks() -> int:
     """Run the queued background tasks in this process, as `manage.py run_worker --batch` does
     (same worker code, without its signal handlers). Returns how many ran."""
+    from unittest import mock
+
     from django_tasks_db.management.commands.db_worker import Worker
 
     from jobs.tasks import BACKEND
@@ -62,5 +64,8 @@ def run_tasks() -> int:
         worker_id="test-worker",
         excluded_queue_names=[],
     )
-    worker.run()
+    # The worker closes "old" connections between tasks; here that connection holds the
+    # test's transaction, so it must stay open.
+    with mock.patch(f"{Worker.__module__}.close_old_connections"):
+        worker.run()
     return worker._run_tasks
