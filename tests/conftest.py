@@ -1,7 +1,10 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from staff.services import cycle_open
+from tests.helpers import pass_section
 from training.content import read_course
 from training.models import CoursePage, SectionPage
 from training.services import course_load
@@ -59,3 +62,25 @@ def staff_learner(learner):
         hire_date=date(2015, 9, 1),
         user=learner,
     )
+
+
+@pytest.fixture
+def cycle(db):
+    today = timezone.localdate()
+    cycle, _ = cycle_open(year=today.year if today.month >= 7 else today.year - 1)
+    return cycle
+
+
+@pytest.fixture
+def assigned_learner(staff_learner, cycle):
+    from staff.services import assignments_ensure
+
+    assignments_ensure(cycle=cycle)
+    return staff_learner
+
+
+@pytest.fixture
+def passed_everything(assigned_learner, learner, sections):
+    for section in sections:
+        pass_section(learner, section)
+    return assigned_learner

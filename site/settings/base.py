@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "eupsite.middleware.ForwardedClientIpMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -65,6 +66,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "eupsite.urls"
+
+# How many proxies in front of the app append to X-Forwarded-For (0: clients connect directly,
+# as with runserver). See eupsite.middleware.ForwardedClientIpMiddleware.
+TRUSTED_PROXY_COUNT = 0
 
 TEMPLATES = [
     {

@@ -32,8 +32,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# The TLS proxy in front of gunicorn sets X-Forwarded-Proto.
+# The TLS proxy in front of gunicorn sets X-Forwarded-Proto and appends the client's address to
+# X-Forwarded-For; with a load balancer in front of that proxy too, set 2.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

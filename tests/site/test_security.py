@@ -67,6 +67,36 @@ def test_the_verification_page_is_rate_limited(client, db, settings):
     assert codes == [404, 404, 404, 429]
 
 
+def test_behind_a_proxy_each_client_has_its_own_rate_limit_and_forged_hops_are_ignored(
+    client, db, settings
+):
+    settings.VERIFY_RATE_LIMIT = "2/m"
+    settings.TRUSTED_PROXY_COUNT = 1
+    url = "/certificates/verify/ABCD-EFGH-JKLM-NPQR/"
+
+    def verify(forwarded_for):
+        return client.get(url, HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    # The proxy appends the address it saw; whatever the client put before it is not trusted.
+    assert [verify("203.0.113.7"), verify("10.9.9.9, 203.0.113.7")] == [404, 404]
+    assert verify("10.1.1.1, 203.0.113.7") == 429
+    assert verify("198.51.100.4") == 404  # another client behind the same proxy
+
+
+def test_an_acknowledgement_records_the_clients_address_not_the_proxys(
+    learner_client, passed_everything, settings
+):
+    from certificates.models import Acknowledgement
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    learner_client.post(
+        "/certificates/complete/",
+        {"typed_name": "María O'Neil-Núñez", "confirm": "yes"},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert Acknowledgement.objects.get().ip_address == "203.0.113.7"
+
+
 def test_passwords_must_pass_the_validators(client, db):
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError

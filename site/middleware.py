@@ -1,0 +1,22 @@
+from django.conf import settings
+
+
+class ForwardedClientIpMiddleware:
+    """Behind TRUSTED_PROXY_COUNT proxies (a TLS proxy, a load balancer), REMOTE_ADDR is the
+    nearest proxy's address. Put the client's own address there instead, taken from
+    X-Forwarded-For counting from the right: each trusted proxy appended the address it saw,
+    while entries further left came from the client and may be forged. Login throttling, the
+    verification page's rate limit and the IP address kept with each acknowledgement all read
+    REMOTE_ADDR, so they see the real client."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        proxies = settings.TRUSTED_PROXY_COUNT
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if proxies and forwarded:
+            hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+            if len(hops) >= proxies:
+                request.META["REMOTE_ADDR"] = hops[-proxies]
+        return self.get_response(request)
