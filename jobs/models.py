@@ -66,6 +66,7 @@ class PreparedFile(models.Model):
         RUNNING = "running", _("Being prepared")
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired: ask for it again")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     requested_by = models.ForeignKey(

@@ -152,6 +152,10 @@ def file_prepare(*, prepared_file_id: int) -> str:
         prepared.file.save(prepared.filename, ContentFile(data), save=False)
     except (CertificateUnavailable, OSError) as exc:
         return _file_failed(prepared, f"The file could not be written ({exc}). Try again later.")
+    except Exception:
+        # A fault of ours: the person is told, and the traceback stays with the task result.
+        _file_failed(prepared, "Something went wrong preparing this file; it has been logged.")
+        raise
     prepared.status, prepared.item_count = File.READY, count
     prepared.finished_at, prepared.error = timezone.now(), ""
     with transaction.atomic():
@@ -211,6 +215,18 @@ _FILE_BUILDERS = {
     PreparedFile.Kind.CERTIFICATES_ZIP: _certificates_zip,
     PreparedFile.Kind.RECORDS_ARCHIVE: _records_archive,
 }
+
+
+def prepared_files_prune(*, older_than: timedelta | None = None) -> int:
+    """Delete the stored files of ready downloads older than PREPARED_FILE_KEEP (they hold
+    copies of staff records; the records themselves stay in the database). Returns how many."""
+    cutoff = timezone.now() - (older_than or settings.PREPARED_FILE_KEEP)
+    pruned = 0
+    for prepared in PreparedFile.objects.filter(status=File.READY, finished_at__lt=cutoff):
+        prepared.file.delete(save=False)
+        PreparedFile.objects.filter(pk=prepared.pk).update(status=File.EXPIRED, file="")
+        pruned += 1
+    return pruned
 
 
 # --- recovery --------------------------------------------------------------------------------

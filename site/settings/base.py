@@ -188,6 +188,8 @@ EMAIL_RETRY_DELAYS = [
 TASK_STALE_AFTER = timedelta(minutes=30)
 # A prepared file whose worker stopped this many times is reported as failed, not retried.
 PREPARED_FILE_MAX_ATTEMPTS = 3
+# Prepared downloads (copies of staff records) are deleted this long after they were made.
+PREPARED_FILE_KEEP = timedelta(days=7)
 
 # The organisation named on pages and, later, on certificates.
 DISTRICT_NAME = "Waterbury Public Schools"

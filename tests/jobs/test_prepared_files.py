@@ -4,10 +4,14 @@ whoever asked, and a failure is shown to them instead of a broken download."""
 import errno
 import hashlib
 import io
+import os
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -92,8 +96,6 @@ def test_only_district_administrators_may_ask_for_a_records_archive(signed, djan
 
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EACCES])
 def test_a_full_disk_or_unwritable_media_fails_the_file_with_a_message(signed, monkeypatch, error):
-    import os
-
     from django.core.files.storage import FileSystemStorage
 
     user, client = district_admin("hr@district.example")
@@ -127,3 +129,23 @@ def test_a_file_whose_worker_died_is_prepared_again_and_given_up_after_three_tri
     prepared.refresh_from_db()
     assert prepared.status == Status.FAILED and "stopped 3 times" in prepared.error
     assert DBTaskResult.objects.filter(status="FAILED").count() == 3
+
+
+def test_downloads_older_than_a_week_are_deleted_and_say_so(signed, settings):
+    user, client = district_admin("hr@district.example")
+    prepared = file_request(kind=PreparedFile.Kind.RECORDS_ARCHIVE, user=user, cycle=signed)
+    run_tasks()
+    prepared.refresh_from_db()
+    path = prepared.file.path
+    call_command("prune_prepared_files", verbosity=0)
+    prepared.refresh_from_db()
+    assert prepared.status == Status.READY  # a fresh one stays
+
+    PreparedFile.objects.update(finished_at=timezone.now() - settings.PREPARED_FILE_KEEP)
+    PreparedFile.objects.update(finished_at=F("finished_at") - timedelta(minutes=1))
+    call_command("prune_prepared_files", verbosity=0)
+    prepared.refresh_from_db()
+    assert prepared.status == Status.EXPIRED and not prepared.file
+    assert not os.path.exists(path)
+    assert client.get(f"/admin/downloads/{prepared.pk}/").status_code == 404
+    assert "Expired: ask for it again" in client.get("/admin/downloads/").content.decode()
