@@ -9,7 +9,8 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -78,7 +79,16 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
     if open_attempt:
         return open_attempt
+    # Two tabs or a double click arrive together: lock the learner's row so the second waits,
+    # then finds the attempt the first one opened (the unique attempt number cannot catch it,
+    # since the second would count the first attempt and take the next number).
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
+        return open_attempt or _attempt_new(user=user, quiz=quiz, this_cycle=this_cycle)
 
+
+def _attempt_new(*, user, quiz: Quiz, this_cycle) -> Attempt:
     submitted = this_cycle.filter(submitted_at__isnull=False)
     count = submitted.count()
     if quiz.max_attempts is not None and count >= quiz.max_attempts:
@@ -91,29 +101,22 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
             raise QuizUnavailable(WAIT_BEFORE_RETRY.format(when=when))
 
     questions = _draw_questions(quiz)
-    number = Attempt.objects.filter(user=user, quiz=quiz).count() + 1
-    try:
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                user=user,
-                quiz=quiz,
-                number=number,
-                question_count=len(questions),
-                pass_mark=quiz.pass_mark,
-            )
-            AttemptQuestion.objects.bulk_create(
-                AttemptQuestion(
-                    attempt=attempt,
-                    question=question,
-                    position=position,
-                    shown=_as_shown(question, shuffle=quiz.shuffle),
-                )
-                for position, question in enumerate(questions, start=1)
-            )
-    except IntegrityError:
-        # A second tab started the same attempt at the same moment: use that one (the view
-        # shows its result if that tab has submitted it already).
-        return Attempt.objects.get(user=user, quiz=quiz, number=number)
+    attempt = Attempt.objects.create(
+        user=user,
+        quiz=quiz,
+        number=Attempt.objects.filter(user=user, quiz=quiz).count() + 1,
+        question_count=len(questions),
+        pass_mark=quiz.pass_mark,
+    )
+    AttemptQuestion.objects.bulk_create(
+        AttemptQuestion(
+            attempt=attempt,
+            question=question,
+            position=position,
+            shown=_as_shown(question, shuffle=quiz.shuffle),
+        )
+        for position, question in enumerate(questions, start=1)
+    )
     return attempt
 
 
