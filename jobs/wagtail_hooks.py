@@ -111,5 +111,5 @@ def add_outbox_panel(request, panels):
     if not request.user.has_perm("jobs.view_outgoingemail"):
         return
     problems = selectors.outbox_problems()
-    if problems["failed"] or problems["uncertain"]:
+    if any(problems.values()):
         panels.insert(0, OutboxPanel(problems))

@@ -1,4 +1,30 @@
 from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+
+
+class HealthCheckMiddleware:
+    """GET /health/ for a load balancer: "ok" when this server can reach its database, 503 when
+    it cannot. Answered before anything else, because a balancer probes each server by its own
+    address over plain http: the host check and the HTTPS redirect would refuse it. It tells
+    nothing but up or down."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path != "/health/":
+            return self.get_response(request)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError:
+            response = HttpResponse("database unavailable\n", status=503)
+        else:
+            response = HttpResponse("ok\n")
+        response["Content-Type"] = "text/plain; charset=utf-8"
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class ForwardedClientIpMiddleware:

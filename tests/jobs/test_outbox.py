@@ -106,6 +106,14 @@ def test_after_the_last_retry_the_email_is_given_up_and_reported(mail_server_dow
     assert "1 e-mail could not be delivered after several tries" in home
 
 
+def test_emails_waiting_long_for_a_worker_are_reported(admin_client):
+    queue()
+    assert "waited more than" not in admin_client.get("/admin/").content.decode()
+    OutgoingEmail.objects.update(created_at=timezone.now() - timedelta(minutes=16))
+    home = admin_client.get("/admin/").content.decode()
+    assert "1 e-mail has waited more than 15 minutes" in home and "run_worker" in home
+
+
 def test_a_refused_address_is_not_retried(mail_server_down):
     mail_server_down.error = smtplib.SMTPRecipientsRefused({"x@y": (550, b"No such user")})
     email = queue()

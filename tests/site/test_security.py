@@ -154,6 +154,27 @@ def test_an_anonymous_visitor_reaches_only_login_password_reset_and_verification
         assert "login" in response["Location"], url
 
 
+def test_the_health_check_answers_a_load_balancer_and_tells_nothing_else(client, db, settings):
+    settings.ALLOWED_HOSTS = ["training.district.example"]
+    settings.SECURE_SSL_REDIRECT = True
+    # A balancer probes each server by its own address over plain http.
+    response = client.get("/health/", HTTP_HOST="10.0.0.12:8000")
+    assert response.status_code == 200 and response.content == b"ok\n"
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_the_health_check_says_when_the_database_is_unreachable(client, db, monkeypatch):
+    from django.db import OperationalError, connection
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "cursor", unreachable)
+        response = client.get("/health/")
+    assert response.status_code == 503 and response.content == b"database unavailable\n"
+
+
 def test_password_reset_sends_a_one_time_link(client, db):
     make_user("teacher@school.example", password="old-password-123")
     client.post("/accounts/password-reset/", {"email": "teacher@school.example"})
