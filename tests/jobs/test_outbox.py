@@ -127,6 +127,9 @@ def test_sign_in_links_are_not_kept_after_sending_nor_shown_in_the_admin(admin_c
     email = queue(kind=OutgoingEmail.Kind.INVITATION)
     inspect = admin_client.get(f"/admin/snippets/jobs/outgoingemail/inspect/{email.pk}/")
     assert inspect.status_code == 200 and "Please finish it." not in inspect.content.decode()
+    listing = admin_client.get("/admin/snippets/jobs/outgoingemail/?status=queued")
+    assert listing.status_code == 200 and "Your training" in listing.content.decode()
+    assert "Please finish it." not in listing.content.decode()
     run_tasks()
     email.refresh_from_db()
     assert email.status == Status.SENT and email.body == ""

@@ -149,3 +149,20 @@ def test_downloads_older_than_a_week_are_deleted_and_say_so(signed, settings):
     assert not os.path.exists(path)
     assert client.get(f"/admin/downloads/{prepared.pk}/").status_code == 404
     assert "Expired: ask for it again" in client.get("/admin/downloads/").content.decode()
+
+
+@pytest.mark.parametrize("files", [2, 15])
+def test_the_downloads_page_takes_the_same_few_queries_however_many_files(
+    signed, files, django_assert_max_num_queries
+):
+    from staff.models import Location
+
+    user, client = district_admin("hr@district.example")
+    for n in range(files):
+        location = Location.objects.create(name=f"School {n}")
+        file_request(
+            kind=PreparedFile.Kind.CERTIFICATES_ZIP, user=user, cycle=signed, location=location
+        )
+    with django_assert_max_num_queries(12):  # measured: 12 with 2 files and with 15
+        page = client.get("/admin/downloads/")
+    assert page.content.decode().count("<td>Waiting</td>") == files
