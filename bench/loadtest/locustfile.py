@@ -8,7 +8,8 @@
   once, the second named "... (again)"): the site must still record it once.
 - Finisher: a learner whose account was seeded with every section but the last passed: reads the
   last section, passes its quiz, signs the acknowledgement, downloads the certificate PDF, looks
-  at the course page, signs out and starts again with the next nearly-done account.
+  at the public verification page its QR code opens and at the course page, signs out and
+  starts again with the next nearly-done account.
 - Administrator: the completion dashboard, the staff report (filtered, sorted, paged) and its
   CSV export.
 
@@ -280,6 +281,10 @@ class Visitor(FastHttpUser):
         # follows its redirect. With the set empty for good, the swap changes nothing.
         self.client.client.redirect_response_codes = frozenset()
         self.origin = "https://" + urlsplit(self.host).netloc
+        # Each simulated person has an address of their own, which the proxy appends to
+        # X-Forwarded-For (production trusts one proxy): throttling and rate limits are per
+        # person, as in a real district. Addresses from the documentation range, never routed.
+        self.address = f"198.51.{random.randrange(100, 200)}.{random.randrange(1, 255)}"
         self.csrf = ""
         self.pause = (0.5, 2.0)
 
@@ -300,10 +305,10 @@ class Visitor(FastHttpUser):
     ):
         """One request named `name`; returns Passed if it is as expected, else None (and Locust
         counts a failure with the reason)."""
-        headers, body = {}, None
+        headers, body = {"X-Forwarded-For": self.address}, None
         if method == "POST":
             body = urlencode({"csrfmiddlewaretoken": self.csrf, **(data or {})}, doseq=True)
-            headers = {
+            headers |= {
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Origin": self.origin,
                 "Referer": self.origin + path,
@@ -566,6 +571,8 @@ class Learner(Visitor):
             self.abandon()
             return
         ledger("pdf_ok", user=self.account["username"], code=self.code)
+        # What the QR code on the certificate opens: the public verification page.
+        self.fetch("GET", f"/certificates/verify/{self.code}/", name="verify", contains=("Valid.",))
         if self.fetch("GET", "/", name="course", contains=("Your certificates", self.code)):
             self.fetch("POST", "/accounts/logout/", name="logout", status=302)
         self.account = None
