@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from eupsite.files import safe_filename
 from staff.models import Assignment
 
 from .codes import code_new
@@ -250,6 +251,5 @@ def certificates_zip(*, certificates: list[Certificate]) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for certificate in certificates:
             name = f"{certificate.employee_id}_{certificate.holder_name}_{certificate.code}.pdf"
-            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
-            archive.writestr(safe, certificate_pdf(certificate=certificate))
+            archive.writestr(safe_filename(name), certificate_pdf(certificate=certificate))
     return buffer.getvalue()

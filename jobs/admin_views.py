@@ -26,7 +26,7 @@ class RecordsArchiveForm(forms.Form):
     cycle = forms.ModelChoiceField(queryset=TrainingCycle.objects.order_by("-starts_on"))
 
 
-def _forms_allowed(user) -> dict:
+def request_forms_for(user) -> dict:
     allowed = {}
     if user.has_perm("certificates.view_certificate"):
         allowed[Kind.CERTIFICATES_ZIP] = CertificatesZipForm
@@ -37,7 +37,7 @@ def _forms_allowed(user) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def prepared_files(request):
-    allowed = _forms_allowed(request.user)
+    allowed = request_forms_for(request.user)
     if not allowed:
         raise PermissionDenied
     kind = request.POST.get("kind") if request.method == "POST" else None

@@ -29,6 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from eupsite.files import safe_filename
+
 from .models import OutgoingEmail, PreparedFile
 
 logger = logging.getLogger(__name__)
@@ -118,9 +120,7 @@ def file_request(*, kind: str, user, cycle, location=None) -> PreparedFile:
 
     where = f"-{location.name}" if location else ""
     stem = "certificates" if kind == PreparedFile.Kind.CERTIFICATES_ZIP else "records"
-    filename = "".join(
-        ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{stem}-{cycle.name}{where}.zip"
-    )
+    filename = safe_filename(f"{stem}-{cycle.name}{where}.zip")
     with transaction.atomic():
         prepared = PreparedFile.objects.create(
             kind=kind, requested_by=user, cycle=cycle, location=location, filename=filename

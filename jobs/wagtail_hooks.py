@@ -84,7 +84,7 @@ def prepared_file_urls():
 
 class DownloadsMenuItem(MenuItem):
     def is_shown(self, request):
-        return bool(admin_views._forms_allowed(request.user))
+        return bool(admin_views.request_forms_for(request.user))
 
 
 @hooks.register("register_admin_menu_item")

@@ -118,10 +118,11 @@ def records_files(*, cycle: TrainingCycle) -> tuple[dict[str, bytes], int]:
     return files, count
 
 
-def records_export(*, cycle: TrainingCycle, output: Path) -> dict[str, str]:
-    """Write the cycle's record files into the folder `output`. Returns {file name: sha256}."""
+def records_export(*, cycle: TrainingCycle, output: Path) -> list[str]:
+    """Write the cycle's record files into the folder `output`. Returns the names of the record
+    files (SHA256SUMS besides)."""
     output.mkdir(parents=True, exist_ok=True)
     files, _ = records_files(cycle=cycle)
     for name, data in files.items():
         (output / name).write_bytes(data)
-    return {n: hashlib.sha256(d).hexdigest() for n, d in files.items() if n != "SHA256SUMS"}
+    return [name for name in files if name != "SHA256SUMS"]

@@ -33,6 +33,15 @@ def pass_section(user, section):
     return attempt_submit(user=user, attempt_id=attempt.pk, data=answer_attempt(attempt))
 
 
+def database_server_url() -> str:
+    """postgresql://user@host:port of the database the tests run on (PostgreSQL only), for
+    the processes a test starts: pg_dump, a worker."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}"
+
+
 def restore_migration_data():
     """Put back what migrations create (Wagtail's locale and root page, the administrator
     groups): a transactional test ends with a flush that empties them for the next one."""

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from staff.models import TrainingCycle
+from tests.helpers import database_server_url
 
 from .conftest import sign
 
@@ -71,7 +72,7 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_records(
     call_command("export_records", cycle=cycle.name, output=before, verbosity=0)
 
     settings_dict = connection.settings_dict
-    server = f"postgresql://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}"
+    server = database_server_url()
     dump = tmp_path / "backup.dump"
     # The documented backup command (README, "Backups").
     subprocess.run(  # noqa: S603

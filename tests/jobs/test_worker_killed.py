@@ -18,6 +18,7 @@ from jobs.models import OutgoingEmail, PreparedFile
 from jobs.services import email_queue, file_request
 from staff.services import cycle_open
 from tests.conftest import make_user
+from tests.helpers import database_server_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,11 +31,10 @@ pytestmark = [
 @pytest.fixture
 def worker(tmp_path):
     """Start `manage.py run_worker --batch` on the test database, as a separate process."""
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.jobs.worker_settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": f"{database_server_url()}/{connection.settings_dict['NAME']}",
         "WORKER_STALL_MARKER": str(tmp_path / "stalled"),
         "WORKER_MAIL_DIR": str(tmp_path / "mail"),
         "WORKER_MEDIA_ROOT": str(tmp_path / "media"),

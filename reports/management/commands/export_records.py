@@ -22,7 +22,7 @@ class Command(BaseCommand):
             names = ", ".join(TrainingCycle.objects.values_list("name", flat=True)) or "none yet"
             raise CommandError(f'No cycle named "{cycle}". Cycles: {names}.')
         output = output or Path(f"records-{found.name}")
-        sums = records_export(cycle=found, output=output)
+        written = records_export(cycle=found, output=output)
         self.stdout.write(
-            self.style.SUCCESS(f"Wrote {len(sums)} files and SHA256SUMS to {output}/.")
+            self.style.SUCCESS(f"Wrote {len(written)} files and SHA256SUMS to {output}/.")
         )
