@@ -2,7 +2,18 @@
 creates them and by `manage.py setup_admin_groups` (which puts them back after a flush)."""
 
 DISTRICT = "District administrators"
+HR = "HR administrators"
 LOCATION = "Location administrators"
+# Wagtail's own group, given what a district's training coordinator needs: edit and publish the
+# course, and edit the question bank. Questions are retired, never deleted (attempts cite them).
+EDITORS = "Editors"
+QUESTION_MODELS = [
+    "question",
+    "singlechoicequestion",
+    "multipleresponsequestion",
+    "truefalsequestion",
+    "scenarioquestion",
+]
 
 GROUP_PERMISSIONS = {
     DISTRICT: [
@@ -17,8 +28,43 @@ GROUP_PERMISSIONS = {
         "jobs.view_outgoingemail",
         "jobs.change_outgoingemail",
     ],
+    # HR keeps the roster: staff, locations, imports, invitations and the school-year cycles,
+    # and follows everyone's completion. It does not revoke certificates.
+    HR: [
+        "wagtailadmin.access_admin",
+        "reports.view_completion_reports",
+        "reports.view_all_locations",
+        "staff.view_staff",
+        "staff.add_staff",
+        "staff.change_staff",
+        "staff.view_location",
+        "staff.add_location",
+        "staff.change_location",
+        "staff.view_trainingcycle",
+        "staff.add_trainingcycle",
+        "staff.change_trainingcycle",
+        "staff.view_assignment",
+        "certificates.view_certificate",
+        "jobs.view_outgoingemail",
+        "jobs.change_outgoingemail",
+    ],
     LOCATION: ["wagtailadmin.access_admin", "reports.view_completion_reports"],
+    EDITORS: [
+        "wagtailadmin.access_admin",
+        "quizzes.view_quiz",
+        "quizzes.change_quiz",
+        *[
+            f"quizzes.{action}_{model}"
+            for model in QUESTION_MODELS
+            for action in ("view", "add", "change")
+        ],
+        "training.view_sourcedocument",
+    ],
 }
+# Page permissions, given on the whole page tree (the course is the only site).
+GROUP_PAGE_PERMISSIONS = {EDITORS: ["add_page", "change_page", "publish_page"]}
+# Image permissions on the root collection (image slides).
+GROUP_COLLECTION_PERMISSIONS = {EDITORS: ["add_image", "change_image", "choose_image"]}
 
 
 def admin_groups_ensure(apps) -> None:
@@ -50,3 +96,35 @@ def admin_groups_ensure(apps) -> None:
                     raise LookupError(f"No permission {full}: is the name right?")
                 continue  # that app is not migrated yet; its own later migration adds it
             group.permissions.add(permission)
+
+
+def page_and_collection_permissions_ensure(apps) -> None:
+    """Give the groups their permissions on the page tree and the root collection (idempotent).
+    Kept apart from admin_groups_ensure, which older migrations call before Wagtail's page
+    permissions took their current form."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    Page = apps.get_model("wagtailcore", "Page")
+    Collection = apps.get_model("wagtailcore", "Collection")
+    GroupPagePermission = apps.get_model("wagtailcore", "GroupPagePermission")
+    GroupCollectionPermission = apps.get_model("wagtailcore", "GroupCollectionPermission")
+    root_page = Page.objects.filter(depth=1).first()
+    root_collection = Collection.objects.filter(depth=1).first()
+    for name, codenames in GROUP_PAGE_PERMISSIONS.items():
+        group = Group.objects.get(name=name)
+        for codename in codenames if root_page else []:
+            permission = Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            )
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=root_page, permission=permission
+            )
+    for name, codenames in GROUP_COLLECTION_PERMISSIONS.items():
+        group = Group.objects.get(name=name)
+        for codename in codenames if root_collection else []:
+            permission = Permission.objects.get(
+                content_type__app_label="wagtailimages", codename=codename
+            )
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=permission
+            )

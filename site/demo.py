@@ -1,4 +1,5 @@
-"""Demo accounts for `make run`: one learner, one editor, one administrator."""
+"""Demo accounts for `make run`: learners, an editor, and one administrator of each kind
+(district, HR, principal), none of them superusers, plus one superuser for IT."""
 
 from dataclasses import dataclass
 
@@ -26,7 +27,15 @@ DEMO_ACCOUNTS = [
         "editor", "editor@example.org", "edit-the-course", "Evan", "Editor", group="Editors"
     ),
     DemoAccount(
-        "administrator", "admin@example.org", "administer-it", "Ada", "Admin", is_superuser=True
+        "district administrator",
+        "admin@example.org",
+        "administer-it",
+        "Ada",
+        "Admin",
+        group="District administrators",
+    ),
+    DemoAccount(
+        "HR", "hr@example.org", "keep-the-roster", "Harriet", "Ramos", group="HR administrators"
     ),
     DemoAccount(
         "principal",
@@ -35,6 +44,9 @@ DEMO_ACCOUNTS = [
         "Pat",
         "Principal",
         group="Location administrators",
+    ),
+    DemoAccount(
+        "IT (superuser)", "it@example.org", "run-the-site", "Ivan", "Tech", is_superuser=True
     ),
 ]
 

@@ -1,3 +1,4 @@
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
@@ -46,3 +47,21 @@ class ForwardedClientIpMiddleware:
             if len(hops) >= proxies:
                 request.META["REMOTE_ADDR"] = hops[-proxies]
         return self.get_response(request)
+
+
+class SiteCSPMiddleware(CSPMiddleware):
+    """The site's Content-Security-Policy, with one exception for the Wagtail admin.
+
+    Wagtail's widgets and choosers write inline <script> elements that no nonce reaches, so under
+    `script-src 'self'` the admin's choosers never open. Pages under ADMIN_URL_PREFIX therefore
+    also allow inline script, and nothing else changes: every other directive stays as strict
+    as on learner pages. The admin never gets a nonce, because browsers ignore 'unsafe-inline'
+    once a nonce is present. Learner pages keep `script-src 'self'` with no inline script.
+    """
+
+    def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if request.path_info.startswith(settings.ADMIN_URL_PREFIX):
+            parts.update = {**(parts.update or {}), "script-src": ["'unsafe-inline'"]}
+            parts.nonce = None
+        return parts

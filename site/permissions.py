@@ -1,6 +1,12 @@
 from wagtail.permission_policies import ModelPermissionPolicy
 
 
+def can_use_admin(user) -> bool:
+    """Whether the person has any work in the Wagtail admin (every administrator group and the
+    editors do; learners do not)."""
+    return user.is_active and user.has_perm("wagtailadmin.access_admin")
+
+
 class ViewOnlyPolicy(ModelPermissionPolicy):
     """For records the product writes itself (certificates, the e-mail outbox): the admin may
     list and inspect them, never add, edit or delete one."""

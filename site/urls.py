@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from eupsite.forms import QueuedPasswordResetForm
+from eupsite.views import SiteLoginView
 from staff.views import InvitationAcceptView, InvitationDoneView
 
 urlpatterns = [
@@ -13,7 +14,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        SiteLoginView.as_view(),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -14,6 +14,7 @@ from .roster import RosterFileError, roster_plan
 from .services import RosterInvalid, roster_apply
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
+ROSTER_PERMISSION = "staff.add_staff"
 
 
 class RosterUploadForm(forms.Form):
@@ -43,7 +44,7 @@ class RosterUploadForm(forms.Form):
 
 
 def _require_permission(request):
-    if not request.user.has_perm("staff.add_staff"):
+    if not request.user.has_perm(ROSTER_PERMISSION):
         raise PermissionDenied
 
 

@@ -127,11 +127,24 @@ def roster_urls():
     ]
 
 
+class PermissionMenuItem(MenuItem):
+    """A menu item shown only to people who hold `permission`: the menu lists what a person
+    may use, nothing that would then refuse them."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
 @hooks.register("register_admin_menu_item")
 def roster_menu_item():
-    return MenuItem(
+    return PermissionMenuItem(
         _("Import roster"),
         reverse("roster_upload"),
         icon_name="upload",
         order=210,
+        permission=admin_views.ROSTER_PERMISSION,
     )

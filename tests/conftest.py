@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from staff.services import cycle_open
 from tests.helpers import pass_section
@@ -10,6 +11,11 @@ from training.models import CoursePage, SectionPage
 from training.services import course_load
 
 LEARNER_PASSWORD = "a-learner-password"
+
+# Wall-clock time is never asserted: these machines are shared and a busy moment would turn
+# hypothesis's per-example deadline into a flaky failure.
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 @pytest.fixture

@@ -46,11 +46,13 @@ def restore_migration_data():
     """Put back what migrations create (Wagtail's locale and root page, the administrator
     groups): a transactional test ends with a flush that empties them for the next one."""
     from django.core.management import call_command
-    from wagtail.models import Locale, Page
+    from wagtail.models import Collection, Locale, Page
 
     Locale.objects.get_or_create(language_code="en")
     if Page.get_first_root_node() is None:
         Page.add_root(title="Root", slug="root")
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     call_command("setup_admin_groups", verbosity=0)
 
 

@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "eupsite.middleware.HealthCheckMiddleware",
     "eupsite.middleware.ForwardedClientIpMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "eupsite.middleware.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,7 +125,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
 # Content-Security-Policy (django-csp): scripts only from this site, never inline. Styles may
-# be inline because the Wagtail admin sets style attributes.
+# be inline because the Wagtail admin sets style attributes. The admin (ADMIN_URL_PREFIX) also
+# allows inline script, which its widgets need: see eupsite.middleware.SiteCSPMiddleware.
+ADMIN_URL_PREFIX = "/admin/"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -204,6 +206,12 @@ TRAINING_NEW_HIRE_DUE_DAYS = 30
 REMINDER_INTERVAL_DAYS = 7
 
 WAGTAIL_SITE_NAME = "Electronic Use Policies training"
+# No request leaves the site: no Gravatar images, no check for new Wagtail releases.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Every time an administrator sees is in the district's time zone (TIME_ZONE), so there is no
+# per-user choice to make (and none that could disagree with e-mails, exports and PDFs).
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx", "zip"]

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -51,13 +52,116 @@ def browser():
         browser.close()
 
 
+# Hosts the browser may talk to: the live server. Anything else is a request leaving the site.
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+ADMIN_PATH = "/admin/"
+
+# Chromium reports every CSP violation through this event; the script turns it into a
+# console error the listener below records, with the directive and what was blocked.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI}`);
+});
+"""
+
+
+class BrowserProblems:
+    """What went wrong in the browser while a test ran: CSP violations, console errors,
+    uncaught page errors, failed requests and requests that tried to leave the site. Also the
+    admin pages the test saw, which are checked with axe when it ends."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+        self.admin_pages: dict[str, None] = {}  # ordered set of URLs
+        self._allowed: list[tuple[str, int]] = []
+
+    def allow_status(self, url_part: str, status: int):
+        """A test that opens a page expecting an error status (a 404 for someone else's
+        record) says so: the browser logs that response as a console error."""
+        self._allowed.append((url_part, status))
+
+    def _is_allowed(self, text: str, url: str) -> bool:
+        return any(part in url and f"status of {status}" in text for part, status in self._allowed)
+
+    def on_console(self, message):
+        if message.type != "error":
+            return
+        url = message.location.get("url", "") if message.location else ""
+        if not self._is_allowed(message.text, url):
+            self.problems.append(f"console error on {url}: {message.text}")
+
+    def on_page_error(self, error, page):
+        self.problems.append(f"uncaught page error on {page.url}: {error}")
+
+    def on_request_failed(self, request):
+        failure = request.failure or ""
+        # A download or a navigation replaced by the next one is aborted, not failed.
+        if "ERR_ABORTED" not in failure:
+            self.problems.append(f"request failed: {request.url}: {failure}")
+
+    def on_response(self, response):
+        request = response.request
+        if not (request.is_navigation_request() and request.frame.parent_frame is None):
+            return
+        path = urlsplit(response.url).path
+        content_type = response.headers.get("content-type", "")
+        if path.startswith(ADMIN_PATH) and response.status == 200 and "html" in content_type:
+            self.admin_pages[response.url] = None
+
+    def route(self, route):
+        url = urlsplit(route.request.url)
+        if url.scheme in ("data", "blob") or url.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.problems.append(f"request left the site: {route.request.url}")
+            route.abort()
+
+
+def watch_context(context) -> BrowserProblems:
+    """Listen to every page of a browser context for the problems a person would meet."""
+    problems = BrowserProblems()
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    context.route("**/*", problems.route)
+
+    def watch_page(page):
+        page.on("console", problems.on_console)
+        page.on("pageerror", lambda error: problems.on_page_error(error, page))
+        page.on("requestfailed", problems.on_request_failed)
+        page.on("response", problems.on_response)
+
+    context.on("page", watch_page)
+    return problems
+
+
+def axe_check_admin_pages(context, problems: BrowserProblems):
+    """Open each admin page the test saw once more, in the same session, and run axe on it.
+    (Admin pages are GET views: opening one again shows it as the test saw it, minus one-off
+    messages.)"""
+    checker = context.new_page()
+    for url in problems.admin_pages:
+        checker.goto(url)
+        checker.wait_for_load_state("networkidle")
+        for violation in serious_axe_violations(checker):
+            problems.problems.append(f"axe on {url}: {violation}")
+    checker.close()
+
+
 @pytest.fixture
 def page(browser):
+    """A page in a fresh browser context. The test fails on any CSP violation, console error,
+    uncaught page error, failed request or request leaving the site, on any page it opened,
+    and on serious or critical axe findings on any admin page it opened."""
     context = browser.new_context(viewport={"width": 1100, "height": 900})
+    problems = watch_context(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page.problems = problems
     yield page
+    if not problems.problems:
+        axe_check_admin_pages(context, problems)
     context.close()
+    if problems.problems:
+        pytest.fail("Problems in the browser:\n" + "\n".join(problems.problems), pytrace=False)
 
 
 @pytest.fixture

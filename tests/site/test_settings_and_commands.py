@@ -53,18 +53,26 @@ def test_load_demo_creates_the_accounts_and_staff_at_two_schools_once(db, settin
     call_command("load_demo")
     call_command("load_demo")
     out = capsys.readouterr().out
-    assert "0 created, 4 already there" in out
+    assert "0 created, 6 already there" in out
     assert "http://127.0.0.1:8000/" in out
     users = get_user_model().objects.filter(username__endswith="@example.org")
-    # learner, editor, administrator, principal and three more demo staff
-    assert users.count() == 7
+    # learner, editor, district administrator, HR, principal, IT and three more demo staff
+    assert users.count() == 9
     principal = users.get(username="principal@example.org")
     assert [a.location.name for a in principal.location_access.all()] == [
         "Maple Street Elementary School"
     ]
-    assert users.get(username="admin@example.org").is_superuser
-    editor = users.get(username="editor@example.org")
-    assert editor.has_perm("wagtailadmin.access_admin") and not editor.is_superuser
+    # Each administrator role is a group, not a superuser; only IT's account is one.
+    assert [u.username for u in users.filter(is_superuser=True)] == ["it@example.org"]
+    for username, group in [
+        ("editor@example.org", "Editors"),
+        ("admin@example.org", "District administrators"),
+        ("hr@example.org", "HR administrators"),
+        ("principal@example.org", "Location administrators"),
+    ]:
+        user = users.get(username=username)
+        assert [g.name for g in user.groups.all()] == [group]
+        assert user.has_perm("wagtailadmin.access_admin")
     learner = users.get(username="learner@example.org")
     assert learner.check_password("learn-the-policy")
     assert Location.objects.count() == 2
@@ -91,6 +99,40 @@ def test_the_login_page_works_and_a_learner_lands_on_the_course(client, course, 
     )
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("next_url", ["", "/"])
+def test_an_administrator_lands_on_the_admin_dashboard_after_signing_in(client, course, next_url):
+    from django.contrib.auth.models import Group
+
+    principal = get_user_model().objects.create_user("p@school.example", password="pw-for-p-1")
+    principal.groups.add(Group.objects.get(name="Location administrators"))
+    response = client.post(
+        "/accounts/login/",
+        {"username": "p@school.example", "password": "pw-for-p-1", "next": next_url},
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_an_administrator_asking_for_a_page_gets_that_page_after_signing_in(client, course):
+    from django.contrib.auth.models import Group
+
+    principal = get_user_model().objects.create_user("p@school.example", password="pw-for-p-1")
+    principal.groups.add(Group.objects.get(name="Location administrators"))
+    response = client.post(
+        "/accounts/login/",
+        {"username": "p@school.example", "password": "pw-for-p-1", "next": "/admin/completion/"},
+    )
+    assert response["Location"] == "/admin/completion/"
+
+
+def test_learner_pages_show_administrators_a_link_to_the_admin(client, course, learner):
+    from django.contrib.auth.models import Group
+
+    client.force_login(learner)
+    assert b">Administration<" not in client.get("/").content
+    learner.groups.add(Group.objects.get(name="Location administrators"))
+    assert b'href="/admin/">Administration<' in client.get("/").content
 
 
 def test_a_wrong_password_says_what_to_do(client, db):
