@@ -1,7 +1,17 @@
+import time
+from functools import lru_cache
+from ipaddress import ip_address, ip_network
+
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+LAST_ACTIVITY_KEY = "last_activity"
 
 
 class HealthCheckMiddleware:
@@ -29,10 +39,12 @@ class HealthCheckMiddleware:
 
 
 class ForwardedClientIpMiddleware:
-    """Behind TRUSTED_PROXY_COUNT proxies (a TLS proxy, a load balancer), REMOTE_ADDR is the
-    nearest proxy's address. Put the client's own address there instead, taken from
-    X-Forwarded-For counting from the right: each trusted proxy appended the address it saw,
-    while entries further left came from the client and may be forged. Login throttling, the
+    """Behind a TLS proxy or a load balancer, REMOTE_ADDR is the nearest proxy's address. Put the
+    client's own address there instead, taken from X-Forwarded-For, but only when the request
+    really came through one of TRUSTED_PROXIES: anyone reaching gunicorn directly could
+    otherwise give themselves a fresh address per request. Each trusted proxy appended the
+    address it saw, so the client is the rightmost entry that is not itself a trusted proxy;
+    entries further left came from the client and may be forged. Login throttling, the
     verification page's rate limit and the IP address kept with each acknowledgement all read
     REMOTE_ADDR, so they see the real client."""
 
@@ -40,12 +52,61 @@ class ForwardedClientIpMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        proxies = settings.TRUSTED_PROXY_COUNT
+        trusted = _networks(tuple(settings.TRUSTED_PROXIES))
+        peer = _address(request.META.get("REMOTE_ADDR", ""))
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if proxies and forwarded:
-            hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-            if len(hops) >= proxies:
-                request.META["REMOTE_ADDR"] = hops[-proxies]
+        if forwarded and peer is not None and _is_in(peer, trusted):
+            client = peer
+            for hop in reversed([hop.strip() for hop in forwarded.split(",")]):
+                address = _address(hop)
+                if address is None:
+                    break
+                client = address
+                if not _is_in(address, trusted):
+                    break
+            request.META["REMOTE_ADDR"] = str(client)
+        return self.get_response(request)
+
+
+@lru_cache(maxsize=8)
+def _networks(cidrs: tuple[str, ...]) -> tuple:
+    return tuple(ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def _address(text: str):
+    try:
+        return ip_address(text)
+    except ValueError:
+        return None
+
+
+def _is_in(address, networks) -> bool:
+    return any(address in network for network in networks)
+
+
+class IdleSessionTimeoutMiddleware:
+    """Signs a person out after SESSION_IDLE_TIMEOUT without a request: school computers are
+    shared, and a session left open in a classroom is someone else's next. The time of the
+    last request is written at most once a minute, not on every page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT.total_seconds():
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were signed out after %(minutes)d minutes without activity.")
+                    % {"minutes": settings.SESSION_IDLE_TIMEOUT.total_seconds() // 60},
+                )
+                return redirect_to_login(request.get_full_path())
+            if last is None or now - last >= 60:
+                request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 
 

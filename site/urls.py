@@ -5,8 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from eupsite.forms import QueuedPasswordResetForm
-from eupsite.views import SiteLoginView
+from eupsite.views import SiteLoginView, SitePasswordResetView
 from staff.views import InvitationAcceptView, InvitationDoneView
 
 urlpatterns = [
@@ -20,7 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
+        SitePasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

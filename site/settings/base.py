@@ -56,21 +56,24 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "eupsite.middleware.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "eupsite.throttling.LoginThrottleMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "eupsite.throttling.LoginThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "eupsite.urls"
 
-# How many proxies in front of the app append to X-Forwarded-For (0: clients connect directly,
-# as with runserver). See eupsite.middleware.ForwardedClientIpMiddleware.
-TRUSTED_PROXY_COUNT = 0
+# Addresses (or networks) of the proxies in front of the app whose X-Forwarded-For is believed.
+# None here: with runserver, clients connect directly. See ForwardedClientIpMiddleware.
+TRUSTED_PROXIES: list[str] = []
 
 TEMPLATES = [
     {
@@ -123,6 +126,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Two more limits (eupsite.throttling), counting wrong passwords only: one address trying many
+# accounts (sized for a school building, where hundreds of staff share one address), and one
+# account tried from many addresses (a short window: it slows guessing, it cannot keep a
+# person out for long).
+LOGIN_FAILURES_PER_ADDRESS = "60/15m"
+LOGIN_FAILURES_PER_ACCOUNT = "10/5m"
+# Password reset requests, per address and per e-mail address asked for.
+RESET_REQUESTS_PER_ADDRESS = "20/h"
+RESET_REQUESTS_PER_EMAIL = "3/h"
 
 # Content-Security-Policy (django-csp): scripts only from this site, never inline. Styles may
 # be inline because the Wagtail admin sets style attributes. The admin (ADMIN_URL_PREFIX) also
@@ -209,6 +221,9 @@ WAGTAIL_SITE_NAME = "Electronic Use Policies training"
 # No request leaves the site: no Gravatar images, no check for new Wagtail releases.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Wagtail's own /admin/password_reset/ sends mail directly, outside the outbox: the site's reset
+# (accounts/password-reset/) is the only one.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 # Every time an administrator sees is in the district's time zone (TIME_ZONE), so there is no
 # per-user choice to make (and none that could disagree with e-mails, exports and PDFs).
 WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
@@ -218,6 +233,8 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx", "zip"]
 
 SESSION_COOKIE_AGE = 60 * 60 * 8  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# School computers are shared: a session with no request for this long ends.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 
 LOGGING = {
     "version": 1,

@@ -33,9 +33,14 @@ STORAGES = {
 }
 
 # The TLS proxy in front of gunicorn sets X-Forwarded-Proto and appends the client's address to
-# X-Forwarded-For; with a load balancer in front of that proxy too, set 2.
+# X-Forwarded-For. Its address (and a load balancer's, if one is in front of it) is listed here,
+# comma separated, as addresses or networks: X-Forwarded-For from anyone else is ignored.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "1"))
+TRUSTED_PROXIES = [
+    p.strip()
+    for p in os.environ.get("DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+    if p.strip()
+]
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

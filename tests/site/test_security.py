@@ -52,6 +52,26 @@ def test_every_page_sends_a_content_security_policy_without_inline_script(client
         assert "object-src 'none'" in header
 
 
+def test_the_admin_alone_may_run_inline_script_and_never_gets_a_nonce(client, course):
+    from django.contrib.auth.models import Group
+
+    editor = make_user("editor@school.example")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+
+    def directives(url):
+        header = client.get(url)["Content-Security-Policy"]
+        return {d.split()[0]: d.split()[1:] for d in header.split("; ")}
+
+    learner_page, admin_page = directives("/"), directives("/admin/")
+    assert learner_page["script-src"] == ["'self'"]
+    # Browsers ignore 'unsafe-inline' beside a nonce: the admin must have none.
+    assert admin_page["script-src"] == ["'self'", "'unsafe-inline'"]
+    assert {k: v for k, v in admin_page.items() if k != "script-src"} == {
+        k: v for k, v in learner_page.items() if k != "script-src"
+    }
+
+
 def test_no_page_of_ours_has_inline_script(learner_client, sections):
     import re
 
@@ -71,7 +91,7 @@ def test_behind_a_proxy_each_client_has_its_own_rate_limit_and_forged_hops_are_i
     client, db, settings
 ):
     settings.VERIFY_RATE_LIMIT = "2/m"
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's own address
     url = "/certificates/verify/ABCD-EFGH-JKLM-NPQR/"
 
     def verify(forwarded_for):
@@ -88,7 +108,7 @@ def test_an_acknowledgement_records_the_clients_address_not_the_proxys(
 ):
     from certificates.models import Acknowledgement
 
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
     learner_client.post(
         "/certificates/complete/",
         {"typed_name": "María O'Neil-Núñez", "confirm": "yes"},
