@@ -47,6 +47,15 @@ class Certificate(models.Model):
     completed_on = models.DateField(_("completed on"))
     expires_on = models.DateField(_("expires on"))
     section_scores = models.JSONField(_("section scores"), default=list)
+    unprintable_characters = models.CharField(
+        _("characters the certificate font cannot print"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Found in the holder's name, location, course or signature when it was issued. "
+            "The PDF shows a box for each: check the roster spelling."
+        ),
+    )
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

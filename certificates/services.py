@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from staff.models import Assignment
 
 from .codes import code_new
 from .models import Acknowledgement, Certificate
+
+logger = logging.getLogger(__name__)
 
 NOT_STAFF = "Your account is not on the staff roster, so there is no training to complete."
 NO_ASSIGNMENT = "You have no training assigned for this school year."
@@ -87,15 +90,35 @@ def _name_tokens(name: str) -> list[str]:
 
 
 def name_matches(*, typed: str, first_name: str, last_name: str) -> bool:
-    """Whether a typed signature reasonably matches the roster name: case, accents, hyphens,
-    apostrophes and spacing do not matter, and a middle name may be added."""
-    typed_tokens = _name_tokens(typed)
-    first, last = _name_tokens(first_name), _name_tokens(last_name)
-    if not typed_tokens or not first or not last:
+    """Whether a typed signature is the roster name: the given names and the family name each
+    appear as whole words, in either order (family name first is usual in Vietnamese, Chinese,
+    Hungarian and Korean names), with middle names allowed between them. Case, accents,
+    hyphens, apostrophes and spacing do not matter ("Maria ONeil-Nunez" is María
+    O'Neil-Núñez), but a word may not carry extra letters ("Xoneilnunez" is not O'Neil-Núñez).
+    """
+    words = _name_tokens(typed)
+    given, family = "".join(_name_tokens(first_name)), "".join(_name_tokens(last_name))
+    if not words or not given or not family:
         return False
-    if "".join(typed_tokens) == "".join(first + last):
-        return True
-    return typed_tokens[0] == first[0] and "".join(typed_tokens[1:]).endswith("".join(last))
+
+    def opens_with(name: str) -> int | None:
+        """How many leading words spell `name` exactly, or None."""
+        for count in range(1, len(words) + 1):
+            if "".join(words[:count]) == name:
+                return count
+        return None
+
+    def closes_with(name: str) -> int | None:
+        for count in range(1, len(words) + 1):
+            if "".join(words[-count:]) == name:
+                return count
+        return None
+
+    for first, last in ((given, family), (family, given)):
+        head, tail = opens_with(first), closes_with(last)
+        if head is not None and tail is not None and head + tail <= len(words):
+            return True
+    return False
 
 
 def next_refresher_due(assignment: Assignment) -> date:
@@ -155,8 +178,17 @@ def acknowledgement_sign(
     if not name_matches(typed=typed_name, first_name=staff.first_name, last_name=staff.last_name):
         raise CompletionRefused(NAME_MISMATCH.format(expected=staff.full_name))
 
+    from .pdf import unprintable_characters
+
     text = acknowledgement_text()
     now = timezone.now()
+    unprintable = unprintable_characters(
+        staff.full_name, staff.location.name, course.title, typed_name
+    )
+    if unprintable:
+        logger.warning(
+            "Certificate for %s: the certificate font cannot print %r", staff, unprintable
+        )
     try:
         with transaction.atomic():
             acknowledgement = Acknowledgement.objects.create(
@@ -183,6 +215,7 @@ def acknowledgement_sign(
                 section_scores=[
                     {"section": e.section.title, "score": _score_text(e)} for e in outline
                 ],
+                unprintable_characters=unprintable[:100],
             )
             Assignment.objects.filter(pk=assignment.pk, completed_at__isnull=True).update(
                 completed_at=now

@@ -1,6 +1,7 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.ui.components import Component
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -25,6 +26,7 @@ class CertificateViewSet(SnippetViewSet):
         "completed_on",
         "code",
         "revoked_at",
+        "unprintable_characters",
     ]
     list_filter = ["cycle_name", "location_name"]
     search_fields = ["holder_name", "employee_id", "code"]
@@ -41,6 +43,7 @@ class CertificateViewSet(SnippetViewSet):
         "issued_at",
         "revoked_at",
         "revoked_reason",
+        "unprintable_characters",
     ]
     list_per_page = 50
     copy_view_enabled = False
@@ -78,3 +81,29 @@ def certificate_buttons(snippet, user, next_url=None):
             yield ListingButton(
                 _("Revoke"), reverse("certificate_revoke", args=[snippet.pk]), priority=20
             )
+
+
+class UnprintableNamesPanel(Component):
+    """Certificates whose holder's name (or location, course, signature) has a character the
+    certificate font lacks: printed as a box, so somebody must look rather than let it pass."""
+
+    name = "unprintable_certificates"
+    order = 45
+    template_name = "certificates/admin/unprintable_panel.html"
+
+    def __init__(self, certificates):
+        self.certificates = certificates
+
+    def get_context_data(self, parent_context=None):
+        return {"certificates": self.certificates}
+
+
+@hooks.register("construct_homepage_panels")
+def add_unprintable_names_panel(request, panels):
+    if not request.user.has_perm("certificates.view_certificate"):
+        return
+    certificates = list(
+        Certificate.objects.exclude(unprintable_characters="").order_by("-issued_at")[:20]
+    )
+    if certificates:
+        panels.insert(0, UnprintableNamesPanel(certificates))

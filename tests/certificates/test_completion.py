@@ -60,14 +60,36 @@ def test_signing_twice_issues_one_certificate(learner_client, passed_everything)
 
 @pytest.mark.parametrize(
     "typed",
-    ["maria o'neil nunez", "MARÍA O NEIL-NÚÑEZ", "María Elena O'Neil-Núñez", "Maria ONeil-Nunez"],
+    [
+        "maria o'neil nunez",
+        "MARÍA O NEIL-NÚÑEZ",
+        "María Elena O'Neil-Núñez",
+        "Maria ONeil-Nunez",
+        # H17: the family name first is a legitimate order.
+        "O'Neil-Núñez María",
+        "O'Neil-Núñez, María",
+    ],
 )
 def test_a_reasonably_matching_name_is_accepted(learner_client, passed_everything, typed):
     assert sign(learner_client, typed).status_code == 302
 
 
-@pytest.mark.parametrize("typed", ["", "M. O.", "Someone Else", "O'Neil-Núñez María"])
-def test_a_name_that_does_not_match_the_roster_is_refused(learner_client, passed_everything, typed):
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "M. O.",
+        "Someone Else",
+        "María",
+        # H16: names must match as whole words, not as the tail of a longer word.
+        "María Xoneilnunez",
+        "Maríax O'Neil-Núñez",
+        "María Neil-Núñez",
+    ],
+)
+def test_h16_a_name_that_does_not_match_the_roster_as_whole_words_is_refused(
+    learner_client, passed_everything, typed
+):
     response = sign(learner_client, typed)
     assert response.status_code == 400
     assert "does not match the name on the staff roster" in html.unescape(response.content.decode())
@@ -86,6 +108,25 @@ def test_nobody_can_sign_for_someone_else(client, passed_everything, django_user
     response = sign(client)
     assert services.NOT_STAFF in html.unescape(response.content.decode())
     assert not Certificate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "first_name, last_name, typed",
+    [
+        ("Minh", "Nguyễn Thị", "Nguyễn Thị Minh"),
+        ("Minh", "Nguyễn Thị", "nguyen thi minh"),
+        ("Minh", "Nguyễn Thị", "Minh Nguyễn Thị"),
+        ("Wei", "Zhang", "Zhang Wei"),
+        ("Mary Ann", "Smith", "MaryAnn Smith"),
+    ],
+)
+def test_h17_either_order_of_the_same_names_is_accepted(first_name, last_name, typed):
+    assert services.name_matches(typed=typed, first_name=first_name, last_name=last_name)
+
+
+def test_h17_either_order_still_needs_every_name():
+    assert not services.name_matches(typed="Nguyễn Minh", first_name="Minh", last_name="Nguyễn Thị")
+    assert not services.name_matches(typed="Thị Minh", first_name="Minh", last_name="Nguyễn Thị")
 
 
 def test_codes_use_the_unambiguous_alphabet_and_carry_80_bits():
@@ -158,7 +199,7 @@ def test_the_pdf_embeds_the_fonts_its_text_is_drawn_with(
     assert drawn
     for name in drawn:
         font = resources[name].get_object()
-        assert "BitstreamVera" in str(font["/BaseFont"]), font["/BaseFont"]
+        assert "DejaVuSans" in str(font["/BaseFont"]), font["/BaseFont"]
         assert "/FontFile2" in font["/FontDescriptor"].get_object(), font["/BaseFont"]
 
 
