@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from eupsite.files import unguessable_path
+
 
 class Acknowledgement(models.Model):
     """A staff member's signature under the Acknowledgement of Receipt (Conn. Gen. Stat.
@@ -57,7 +59,7 @@ class Certificate(models.Model):
         ),
     )
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
-    pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
+    pdf = models.FileField(_("PDF"), upload_to=unguessable_path("certificates"), blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revoking"), blank=True)
     revoked_by = models.ForeignKey(

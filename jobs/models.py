@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from eupsite.files import unguessable_path
+
 
 class OutgoingEmail(models.Model):
     class Kind(models.TextChoices):
@@ -79,7 +81,7 @@ class PreparedFile(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
-    file = models.FileField(_("file"), upload_to="prepared/", blank=True)
+    file = models.FileField(_("file"), upload_to=unguessable_path("prepared"), blank=True)
     filename = models.CharField(_("file name"), max_length=200)
     item_count = models.PositiveIntegerField(_("items"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from eupsite.files import safe_filename
+from eupsite.files import safe_filename, storage_problem
 
 from .models import OutgoingEmail, PreparedFile
 
@@ -150,8 +150,15 @@ def file_prepare(*, prepared_file_id: int) -> str:
     try:
         data, count = _FILE_BUILDERS[prepared.kind](prepared)
         prepared.file.save(prepared.filename, ContentFile(data), save=False)
-    except (CertificateUnavailable, OSError) as exc:
-        return _file_failed(prepared, f"The file could not be written ({exc}). Try again later.")
+    except OSError as exc:
+        logger.error("Prepared file %s could not be written: %s", prepared.pk, exc)
+        return _file_failed(
+            prepared,
+            f"The file could not be written: {storage_problem(exc)}. Try again later, and tell "
+            "your system administrator if it keeps failing.",
+        )
+    except CertificateUnavailable as exc:
+        return _file_failed(prepared, str(exc))
     except Exception:
         # A fault of ours: the person is told, and the traceback stays with the task result.
         _file_failed(prepared, "Something went wrong preparing this file; it has been logged.")

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.serializers.json import DjangoJSONEncoder
 
 from certificates.models import Acknowledgement, Certificate
+from eupsite.files import neutralise_formula
 from quizzes.models import Attempt
 from staff.models import Assignment, TrainingCycle
 
@@ -93,12 +94,14 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
 
 
 def _csv_bytes(rows: list[dict]) -> bytes:
+    """The rows as CSV for a spreadsheet: cells that would run as formulas (a signer's browser
+    string, a roster name) are neutralised. The JSON files keep every value exactly."""
     buffer = io.StringIO()
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow({k: "" if v is None else neutralise_formula(v) for k, v in row.items()})
     return buffer.getvalue().encode("utf-8")
 
 

@@ -15,20 +15,11 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from certificates.models import Certificate
+from eupsite.files import neutralise_formula
 from staff.models import Assignment, Staff, TrainingCycle
 from staff.selectors import STATUS_LABELS
 
 from . import selectors
-
-# A spreadsheet opens a cell that starts with one of these as a formula (OWASP: CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A text cell made safe for spreadsheets: a leading formula character gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _require_reports(request):
@@ -223,7 +214,7 @@ class StaffReportView(ReportView):
     def to_row_dict(self, item):
         _decorate(item)
         row = super().to_row_dict(item)
-        return {field: neutralise(value) for field, value in row.items()}
+        return {field: neutralise_formula(value) for field, value in row.items()}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

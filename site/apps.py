@@ -7,5 +7,6 @@ class EupSiteConfig(AppConfig):
     verbose_name = "Site shell"
 
     def ready(self):
-        # Connects the receiver that counts wrong passwords for the sign-in limits.
-        from . import throttling  # noqa: F401
+        # Connects the receivers: wrong passwords counted for the sign-in limits, and the idle
+        # clock started at sign-in.
+        from . import middleware, throttling  # noqa: F401

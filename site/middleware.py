@@ -1,3 +1,4 @@
+import logging
 import time
 from functools import lru_cache
 from ipaddress import ip_address, ip_network
@@ -6,12 +7,18 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.dispatch import receiver
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from eupsite.permissions import ADMIN_LINK_KEY, can_use_admin
+
 LAST_ACTIVITY_KEY = "last_activity"
+logger = logging.getLogger(__name__)
 
 
 class HealthCheckMiddleware:
@@ -84,6 +91,14 @@ def _is_in(address, networks) -> bool:
     return any(address in network for network in networks)
 
 
+@receiver(user_logged_in)
+def start_the_idle_clock(sender, request, user, **kwargs):
+    # Stored with the new session, so the first page after signing in writes nothing more.
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_ACTIVITY_KEY] = int(time.time())
+        request.session[ADMIN_LINK_KEY] = can_use_admin(user)
+
+
 class IdleSessionTimeoutMiddleware:
     """Signs a person out after SESSION_IDLE_TIMEOUT without a request: school computers are
     shared, and a session left open in a classroom is someone else's next. The time of the
@@ -126,3 +141,32 @@ class SiteCSPMiddleware(CSPMiddleware):
             parts.update = {**(parts.update or {}), "script-src": ["'unsafe-inline'"]}
             parts.nonce = None
         return parts
+
+
+class DatabaseUnavailableMiddleware:
+    """A request during which the database connection was lost (a restart, a failover, a
+    network blip) is answered with a page that says so and asks to try again (503), not a bare
+    server error. Every write that matters (signing, issuing a certificate, applying a roster,
+    submitting a quiz) runs in one transaction, so it happened completely or not at all, and
+    a retry either does it or finds it done. Django drops the broken connection when the
+    request ends, so the retry gets a new one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error(
+            "Database unavailable during %s %s: %s", request.method, request.path, exception
+        )
+        # Rendered without the request's context processors: they would ask the lost database
+        # who the user is.
+        page = render_to_string(
+            "database_unavailable.html",
+            {"DISTRICT_NAME": settings.DISTRICT_NAME, "retry_url": request.get_full_path()},
+        )
+        return HttpResponse(page, status=503)

@@ -7,6 +7,22 @@ def can_use_admin(user) -> bool:
     return user.is_active and user.has_perm("wagtailadmin.access_admin")
 
 
+ADMIN_LINK_KEY = "admin_link"
+
+
+def admin_link_shown(request) -> bool:
+    """Whether learner pages show this person the "Administration" link. Decided once per
+    session and kept in it: asking for permissions on every page would cost each lesson page
+    two queries. (The admin itself checks permissions on every request.)"""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    shown = request.session.get(ADMIN_LINK_KEY)
+    if shown is None:
+        shown = request.session[ADMIN_LINK_KEY] = can_use_admin(user)
+    return shown
+
+
 class ViewOnlyPolicy(ModelPermissionPolicy):
     """For records the product writes itself (certificates, the e-mail outbox): the admin may
     list and inspect them, never add, edit or delete one."""

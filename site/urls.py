@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from eupsite.views import SiteLoginView, SitePasswordResetView
+from eupsite.views import SiteLoginView, SitePasswordResetView, course_image
 from staff.views import InvitationAcceptView, InvitationDoneView
 
 urlpatterns = [
@@ -47,10 +46,10 @@ urlpatterns = [
     path("certificates/", include("certificates.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Stored files (certificate PDFs, prepared ZIPs) are never served as a folder, in any settings:
+# only through the views that check who is asking. Course images (Wagtail renditions) are
+# course content, shown to signed-in people.
+urlpatterns += [path("media/images/<path:name>", course_image, name="course_image")]
 
 # Wagtail's page serving comes last: it answers every path the patterns above do not.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponseRedirect
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django_ratelimit.core import is_ratelimited
@@ -48,3 +50,12 @@ class SitePasswordResetView(auth_views.PasswordResetView):
             form.cleaned_data["email"], self.request.get_host(), self.request.is_secure()
         )
         return HttpResponseRedirect(self.get_success_url())
+
+
+@login_required
+def course_image(request, name: str):
+    """An image of the course (a Wagtail rendition or original) for a signed-in person."""
+    path = f"images/{name}"
+    if ".." in name.split("/") or not default_storage.exists(path):
+        raise Http404("No such image.")
+    return FileResponse(default_storage.open(path, "rb"))

@@ -91,3 +91,79 @@ def test_a_connection_lost_during_a_roster_import_writes_nothing_and_a_retry_suc
     assert not get_user_model().objects.filter(username__endswith="@district.example").exists()
     call_command("import_roster", roster, verbosity=0)
     assert Staff.objects.count() == 50
+
+
+@pytest.fixture
+def ready_to_sign(client):
+    """A learner who passed every quiz, signed in (committed: the fault kills the connection)."""
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from staff.models import Location
+    from staff.services import assignments_ensure, cycle_open
+    from tests.helpers import pass_section
+    from training.models import SectionPage
+
+    restore_migration_data()
+    call_command("load_course", verbosity=0)
+    today = timezone.localdate()
+    cycle, _ = cycle_open(year=today.year if today.month >= 7 else today.year - 1)
+    user = get_user_model().objects.create_user("signer@school.example", password="x")
+    Staff.objects.create(
+        employee_id="E-9",
+        first_name="María",
+        last_name="O'Neil-Núñez",
+        email=user.username,
+        location=Location.objects.create(name="School"),
+        hire_date=date(2015, 9, 1),
+        user=user,
+    )
+    assignments_ensure(cycle=cycle)
+    for section in SectionPage.objects.order_by("path"):
+        pass_section(user, section)
+    client.force_login(user)
+    return client
+
+
+def test_h12_a_connection_lost_while_signing_records_nothing_says_so_and_a_retry_succeeds(
+    ready_to_sign, monkeypatch
+):
+    from certificates.models import Acknowledgement, Certificate
+
+    client = ready_to_sign
+    form = {"typed_name": "María O'Neil-Núñez", "confirm": "yes"}
+    monkeypatch.setattr(Certificate.objects, "create", killing_before(Certificate.objects.create))
+    failed = client.post("/certificates/complete/", form)
+    assert failed.status_code == 503
+    assert b"Nothing was saved halfway" in failed.content
+    monkeypatch.undo()
+    connection.close()
+    assert not Acknowledgement.objects.exists() and not Certificate.objects.exists()
+
+    retry = client.post("/certificates/complete/", form)
+    assert retry.status_code == 302
+    assert Certificate.objects.count() == 1 == Acknowledgement.objects.count()
+
+
+def test_h12_a_connection_lost_on_the_first_pdf_download_says_so_and_a_retry_succeeds(
+    ready_to_sign, monkeypatch, settings, tmp_path
+):
+    from certificates.models import Certificate
+
+    settings.MEDIA_ROOT = tmp_path
+    client = ready_to_sign
+    client.post("/certificates/complete/", {"typed_name": "María O'Neil-Núñez", "confirm": "yes"})
+    certificate = Certificate.objects.get()
+    queryset_class = type(Certificate.objects.all())
+    monkeypatch.setattr(
+        queryset_class, "select_for_update", killing_before(queryset_class.select_for_update)
+    )
+    failed = client.get(f"/certificates/{certificate.code}/download/")
+    assert failed.status_code == 503
+    assert b"try again" in failed.content.lower()
+    monkeypatch.undo()
+    connection.close()
+    retry = client.get(f"/certificates/{certificate.code}/download/")
+    assert retry.status_code == 200 and retry["Content-Type"] == "application/pdf"

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "eupsite.middleware.HealthCheckMiddleware",
     "eupsite.middleware.ForwardedClientIpMiddleware",
+    "eupsite.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "eupsite.middleware.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -46,6 +46,31 @@ def test_export_records_writes_every_kind_of_record_with_checksums(
     assert (out / "certificates.csv").read_text().startswith("code,employee_id,holder_name")
 
 
+def test_h9_the_records_archive_csvs_never_carry_a_formula_a_spreadsheet_would_run(
+    learner_client, passed_everything, tmp_path
+):
+    import csv
+
+    passed_everything.job_title = "=cmd|' /C calc'!A0"
+    passed_everything.save()
+    learner_client.post(
+        "/certificates/complete/",
+        {"typed_name": "María O'Neil-Núñez", "confirm": "yes"},
+        HTTP_USER_AGENT='=HYPERLINK("https://evil.example","Click")',
+    )
+    cycle = TrainingCycle.objects.get()
+    out = tmp_path / "records"
+    call_command("export_records", cycle=cycle.name, output=out, verbosity=0)
+    [ack] = csv.DictReader((out / "acknowledgements.csv").open(encoding="utf-8"))
+    assert ack["user_agent"] == """'=HYPERLINK("https://evil.example","Click")"""
+    [assignment] = csv.DictReader((out / "assignments.csv").open(encoding="utf-8"))
+    assert assignment["job_title"] == "'=cmd|' /C calc'!A0"
+    # The JSON copy is the exact record.
+    assert json.loads((out / "acknowledgements.json").read_text())[0]["user_agent"].startswith(
+        "=HYPERLINK"
+    )
+
+
 def test_export_records_names_the_cycles_when_one_is_unknown(db, cycle):
     with pytest.raises(CommandError, match=f"Cycles: {cycle.name}"):
         call_command("export_records", cycle="1999-2000")

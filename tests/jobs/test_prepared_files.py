@@ -102,7 +102,7 @@ def test_a_full_disk_or_unwritable_media_fails_the_file_with_a_message(signed, m
     prepared = file_request(kind=PreparedFile.Kind.RECORDS_ARCHIVE, user=user, cycle=signed)
 
     def refuse(self, name, content):
-        raise OSError(error, os.strerror(error))
+        raise OSError(error, os.strerror(error), "/srv/eup/var/media/prepared/records.zip")
 
     monkeypatch.setattr(FileSystemStorage, "_save", refuse)
     run_tasks()
@@ -111,6 +111,9 @@ def test_a_full_disk_or_unwritable_media_fails_the_file_with_a_message(signed, m
     assert "could not be written" in prepared.error
     page = client.get("/admin/downloads/").content.decode()
     assert "could not be written" in page
+    # H13: the reason, never the server's file paths.
+    assert "/srv/eup" not in prepared.error and "/srv/eup" not in page
+    assert ("disk is full" if error == errno.ENOSPC else "may not write") in prepared.error
     assert client.get(f"/admin/downloads/{prepared.pk}/").status_code == 404
 
 
