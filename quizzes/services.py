@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from eupsite.parsing import number_from_request
 from training.models import SectionPage
 
 from .models import QUESTION_TYPES, Attempt, AttemptQuestion, Choice, Question, Quiz
@@ -167,16 +168,15 @@ def parse_answers(*, items: list[AttemptQuestion], data) -> dict[int, set[int]]:
     errors: dict[int | None, str] = {}
     positions = {item.position for item in items}
     for key in data:
-        if key.startswith("q") and key[1:].isdigit() and int(key[1:]) not in positions:
+        if key.startswith("q") and number_from_request(key[1:]) not in positions:
             errors[None] = QUESTION_NOT_IN_ATTEMPT
     answers = {}
     for item in items:
         key = f"q{item.position}"
         values = data.getlist(key) if hasattr(data, "getlist") else data.get(key, [])
         shown_ids = item.choice_ids
-        try:
-            places = {int(v) for v in values}
-        except (TypeError, ValueError):
+        places = {number_from_request(v) for v in values}
+        if None in places:
             errors[item.position] = ANSWER_UNKNOWN_CHOICE
             continue
         if not places:

@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from eupsite.parsing import number_from_request
 from staff.models import Assignment, Location, TrainingCycle
 from staff.selectors import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, with_status
 
@@ -96,7 +97,8 @@ def cycle_for_request(value: str | None) -> TrainingCycle | None:
     from staff.services import cycle_current
 
     if value:
-        found = TrainingCycle.objects.filter(pk=value).first() if value.isdigit() else None
+        pk = number_from_request(value)
+        found = TrainingCycle.objects.filter(pk=pk).first() if pk is not None else None
         if found:
             return found
     return cycle_current() or TrainingCycle.objects.order_by("-starts_on").first()

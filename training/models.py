@@ -14,6 +14,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from eupsite.parsing import number_from_request
+
 from .blocks import SlideStreamBlock
 
 
@@ -126,7 +128,7 @@ class SectionPage(Page):
         if slide_number is None:
             # Wagtail's preview renders the context directly: let editors page through it.
             requested = request.GET.get("slide", "1")
-            slide_number = int(requested) if requested.isdigit() else 1
+            slide_number = number_from_request(requested) or 1
         context = super().get_context(request, *args, **kwargs)
         if outline is None:
             outline = course_outline(course=self.get_parent().specific, user=request.user)

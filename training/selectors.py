@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from eupsite.parsing import number_from_request
+
 from .models import CoursePage, SectionPage, SectionProgress, SourceDocument
 
 
@@ -24,10 +26,7 @@ def slide_to_show(
     follows a section relies on its slides having been shown.
     """
     total = max(section.slide_count, 1)
-    try:
-        number = int(requested) if requested is not None else max(last_seen, 1)
-    except ValueError:
-        number = max(last_seen, 1)
+    number = number_from_request(requested) or max(last_seen, 1)
     ceiling = total if unrestricted else min(total, furthest + 1)
     return max(1, min(number, ceiling))
 

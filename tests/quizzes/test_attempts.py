@@ -324,3 +324,24 @@ def test_an_attempt_is_always_the_signed_in_learners_own(learner_client, open_at
 def test_the_quiz_pages_need_a_login_and_a_post_to_submit(client, learner_client, open_attempt):
     assert client.get(f"/quiz/attempt/{open_attempt.pk}/").status_code == 302
     assert learner_client.get(f"/quiz/attempt/{open_attempt.pk}/submit/").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("q²", "1"),
+        ("q" + "1" * 5000, "1"),
+        ("q١", "1"),
+        ("q1", "²"),
+        ("q1", "٣"),
+        ("q1", "9" * 5000),
+    ],
+)
+def test_h11_unicode_digits_and_huge_numbers_are_refused_not_a_server_error(
+    learner_client, open_attempt, field, value
+):
+    data = answer_attempt(open_attempt)
+    data[field] = [value]
+    response = learner_client.post(f"/quiz/attempt/{open_attempt.pk}/submit/", data)
+    assert response.status_code == 400
+    assert_nothing_recorded(open_attempt)

@@ -162,3 +162,14 @@ def test_location_administrators_are_assigned_in_the_admin(maple_principal, djan
     response = client.get("/admin/snippets/reports/locationaccess/")
     assert response.status_code == 200
     assert "principal@district.example" in response.content.decode()
+
+
+@pytest.mark.parametrize("cycle_param", ["%C2%B2", "%D9%A3", "9" * 5000, "-1"])
+def test_h11_a_cycle_given_as_unicode_digits_or_a_huge_number_shows_the_current_cycle(
+    district_admin, district, cycle_param
+):
+    for url in ("/admin/completion/", "/admin/completion/staff/"):
+        response = district_admin.get(f"{url}?cycle={cycle_param}")
+        assert response.status_code == 200, url
+    export = district_admin.get(f"/admin/completion/staff/?cycle={cycle_param}&export=csv")
+    assert export.status_code == 200
