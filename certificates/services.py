@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from eupsite.audit import audit
 from eupsite.files import safe_filename
 from staff.models import Assignment
 
@@ -26,6 +27,9 @@ from .codes import code_new
 from .models import Acknowledgement, Certificate
 
 logger = logging.getLogger(__name__)
+
+# The audit trail's name for revoking (registered in wagtail_hooks).
+REVOKE_ACTION = "eup.certificate.revoke"
 
 NOT_STAFF = "Your account is not on the staff roster, so there is no training to complete."
 NO_ASSIGNMENT = "You have no training assigned for this school year."
@@ -271,9 +275,12 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certific
     reason = reason.strip()
     if not reason:
         raise ValueError("Give the reason for revoking the certificate.")
-    Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=reason, revoked_by=by
-    )
+    with transaction.atomic():
+        revoked = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_reason=reason, revoked_by=by
+        )
+        if revoked:
+            audit(instance=certificate, action=REVOKE_ACTION, user=by, reason=reason)
     certificate.refresh_from_db()
     return certificate
 

@@ -6,10 +6,12 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from eupsite.audit import audit_actions_register
 from eupsite.permissions import ViewOnlyPolicy
 
 from . import admin_views
 from .models import Certificate
+from .services import REVOKE_ACTION
 
 
 class CertificateViewSet(SnippetViewSet):
@@ -107,3 +109,11 @@ def add_unprintable_names_panel(request, panels):
     )
     if certificates:
         panels.insert(0, UnprintableNamesPanel(certificates))
+
+
+@hooks.register("register_log_actions")
+def certificate_audit_actions(actions):
+    audit_actions_register(
+        actions,
+        {REVOKE_ACTION: (_("Revoke certificate"), _("Certificate revoked"))},
+    )

@@ -9,12 +9,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from eupsite.audit import audit
 from staff.models import Location, TrainingCycle
 
 from . import selectors, services
 from .models import PreparedFile
 
 Kind = PreparedFile.Kind
+# The audit trail's name for downloading a prepared file (registered in wagtail_hooks).
+DOWNLOAD_ACTION = "eup.file.download"
 
 
 class CertificatesZipForm(forms.Form):
@@ -74,4 +77,11 @@ def prepared_file_download(request, pk: int):
         handle = prepared.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("The file is no longer stored; ask for it again.") from exc
+    audit(
+        instance=prepared,
+        action=DOWNLOAD_ACTION,
+        user=request.user,
+        file=prepared.filename,
+        items=prepared.item_count,
+    )
     return FileResponse(handle, as_attachment=True, filename=prepared.filename)

@@ -9,6 +9,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from eupsite.audit import audit_actions_register
 from eupsite.permissions import ViewOnlyPolicy
 
 from . import admin_views, selectors, services
@@ -113,3 +114,16 @@ def add_outbox_panel(request, panels):
     problems = selectors.outbox_problems()
     if any(problems.values()):
         panels.insert(0, OutboxPanel(problems))
+
+
+@hooks.register("register_log_actions")
+def download_audit_actions(actions):
+    audit_actions_register(
+        actions,
+        {
+            admin_views.DOWNLOAD_ACTION: (
+                _("Download records"),
+                _("Downloaded (certificate ZIP or records archive)"),
+            )
+        },
+    )
