@@ -15,6 +15,7 @@ import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
@@ -35,16 +36,18 @@ def qr_data_uri(url: str) -> str:
 
 def render_certificate(certificate: Certificate) -> bytes:
     url = verify_url(certificate.code)
-    html = render_to_string(
-        "certificates/certificate_pdf.html",
-        {
-            "certificate": certificate,
-            "district": settings.DISTRICT_NAME,
-            "verify_url": url,
-            "qr": qr_data_uri(url),
-            "font_dir": FONT_DIR.as_posix(),
-        },
-    )
+    # Dated in the district's time zone, whoever's request or whichever worker renders it.
+    with timezone.override(timezone.get_default_timezone()):
+        html = render_to_string(
+            "certificates/certificate_pdf.html",
+            {
+                "certificate": certificate,
+                "district": settings.DISTRICT_NAME,
+                "verify_url": url,
+                "qr": qr_data_uri(url),
+                "font_dir": FONT_DIR.as_posix(),
+            },
+        )
     output = io.BytesIO()
     result = pisa.CreatePDF(
         html, dest=output, encoding="utf-8", resource_policy=POLICY, path=str(TEMPLATE_DIR)
