@@ -1,5 +1,6 @@
 from django.db import models
-from django.utils.html import conditional_escape
+from django.templatetags.static import static
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -35,3 +36,8 @@ def hide_wagtail_help_menu(request, menu_items):
     # Its links lead to wagtail.org (release notes, the CMS's editor guide): nothing a district's
     # staff need, and they leave the site.
     menu_items[:] = [item for item in menu_items if item.name != "help"]
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))
