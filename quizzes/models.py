@@ -132,7 +132,7 @@ class Question(PolymorphicModel, ClusterableModel):
         help_text=_("Retired questions are no longer asked but stay in past attempts."),
     )
 
-    choices_panel = InlinePanel("choices", label=_("Choices"), min_num=2)
+    choices_panel = InlinePanel("choices", heading=_("Choices"), label=_("Choice"), min_num=2)
     base_panels = [
         FieldPanel("quiz"),
         FieldPanel("sort_order"),
@@ -245,7 +245,9 @@ class TrueFalseQuestion(Question):
     panels = [
         *Question.base_panels,
         FieldPanel("prompt"),
-        InlinePanel("choices", label=_("True and False"), min_num=2, max_num=2),
+        InlinePanel(
+            "choices", heading=_("True and False"), label=_("Choice"), min_num=2, max_num=2
+        ),
         *Question.explanation_panels,
     ]
 

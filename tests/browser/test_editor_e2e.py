@@ -124,7 +124,7 @@ def test_an_editor_adds_each_type_of_question_with_the_quiz_chooser_and_edits_a_
         page.get_by_role("textbox", name="Question*").fill(prompt)
         for n, (text, correct) in enumerate(choices):
             if page.locator(f"#id_choices-{n}-text").count() == 0:
-                page.get_by_role("button", name="Add Choices").click()
+                page.get_by_role("button", name="Add Choice").click()
             field = page.locator(f"#id_choices-{n}-text")
             if listing.startswith("True"):
                 expect(field).to_have_value(text)  # offered as grading spells them
