@@ -6,12 +6,14 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run setup test lint pytest migrations-check clean bench-roster bench-certificates bench-reports loadtest
 
+# pip runs with -qq (errors only): its warnings here are about the machine's package indexes
+# and setuptools' note on editable installs, nothing to act on.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the project and its dependencies into $(VENV) (first run takes a minute)..."
-	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet --editable ".[dev]"
+	@$(PY) -m pip install --quiet --quiet --upgrade pip
+	@$(PY) -m pip install --quiet --quiet --editable ".[dev]"
 	@touch $(STAMP)
 
 setup: $(STAMP)

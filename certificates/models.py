@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from eupsite.district_time import date_text
 from eupsite.files import unguessable_path
 
 
@@ -27,7 +28,7 @@ class Acknowledgement(models.Model):
         verbose_name = _("acknowledgement")
 
     def __str__(self):
-        return f"{self.typed_name}, {self.signed_at:%Y-%m-%d}"
+        return f"{self.typed_name}, {date_text(self.signed_at)}"
 
 
 class Certificate(models.Model):

@@ -20,6 +20,7 @@ import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from reportlab.pdfbase.ttfonts import TTFont
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
@@ -167,17 +168,19 @@ def _page_count(pdf: bytes) -> int:
 
 def _render(certificate: Certificate, *, shrink: float) -> bytes:
     url = verify_url(certificate.code)
-    html = render_to_string(
-        "certificates/certificate_pdf.html",
-        {
-            "certificate": certificate,
-            "district": settings.DISTRICT_NAME,
-            "verify_url": url,
-            "qr": qr_data_uri(url),
-            "font_dir": FONT_DIR.as_posix(),
-            "sizes": _sizes(certificate, shrink),
-        },
-    )
+    # Dated in the district's time zone, whoever's request or whichever worker renders it.
+    with timezone.override(timezone.get_default_timezone()):
+        html = render_to_string(
+            "certificates/certificate_pdf.html",
+            {
+                "certificate": certificate,
+                "district": settings.DISTRICT_NAME,
+                "verify_url": url,
+                "qr": qr_data_uri(url),
+                "font_dir": FONT_DIR.as_posix(),
+                "sizes": _sizes(certificate, shrink),
+            },
+        )
     output = io.BytesIO()
     result = pisa.CreatePDF(
         html, dest=output, encoding="utf-8", resource_policy=POLICY, path=str(TEMPLATE_DIR)

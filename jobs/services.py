@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from eupsite.district_time import date_text, datetime_text
 from eupsite.files import safe_filename, storage_problem
 
 from .models import OutgoingEmail, PreparedFile
@@ -95,7 +96,7 @@ def _email_failed(email: OutgoingEmail, exc: Exception) -> str:
     logger.warning(
         "E-mail %s to %s failed, retrying at %s: %s", email.pk, email.to, retry_at, error
     )
-    return f"will retry at {retry_at.isoformat()}: {error}"
+    return f"will retry at {datetime_text(retry_at)}: {error}"
 
 
 def email_send_again(*, email: OutgoingEmail) -> bool:
@@ -189,8 +190,12 @@ def _file_ready_email(prepared: PreparedFile) -> None:
         to=user.email,
         subject=f"Ready to download: {prepared.filename}",
         body=(
-            f"The file you asked for, {prepared.get_kind_display().lower()} "
-            f"({prepared.item_count} items), is ready.\n\nDownload it here: {url}\n"
+            f"The file you asked for on {datetime_text(prepared.requested_at)}, "
+            f"{prepared.get_kind_display().lower()} ({prepared.item_count} items), is ready.\n\n"
+            f"Download it here: {url}\n\n"
+            # It holds copies of staff records, so it does not stay (prepared_files_prune).
+            f"Download it by {date_text(prepared.finished_at + settings.PREPARED_FILE_KEEP)}: "
+            "it is deleted after that.\n"
         ),
     )
 

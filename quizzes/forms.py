@@ -20,3 +20,13 @@ class QuestionAdminForm(WagtailAdminModelForm):
         if problem:
             raise ValidationError(problem)
         return cleaned
+
+
+class TrueFalseQuestionAdminForm(QuestionAdminForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = self.formsets.get("choices")
+        if choices is not None and not self.is_bound and self.instance.pk is None:
+            # A new true / false question starts with its two choices spelled as grading
+            # expects them: the editor only ticks the correct one.
+            choices.initial_extra = [{"text": "True"}, {"text": "False"}]

@@ -6,6 +6,7 @@ returns every type, and each type's own `grade()` is used.
 
 from fractions import Fraction
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,7 +18,7 @@ from polymorphic.models import PolymorphicModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
-from .forms import QuestionAdminForm
+from .forms import QuestionAdminForm, TrueFalseQuestionAdminForm
 
 
 class Quiz(models.Model):
@@ -74,6 +75,9 @@ class Quiz(models.Model):
     ]
 
     class Meta:
+        # Course order, wherever quizzes are listed or chosen (and, through Question's
+        # ordering by quiz, the question bank too).
+        ordering = ["section__path"]
         verbose_name = _("quiz")
         verbose_name_plural = _("quizzes")
         constraints = [
@@ -110,7 +114,17 @@ class Question(PolymorphicModel, ClusterableModel):
         _("explanation"),
         help_text=_("Shown after answering: why, quoting or citing the policy passage."),
     )
-    source_document = models.CharField(_("source document"), max_length=100)
+    # Keyed by file name, as slides and content/ files name a document; the admin offers the
+    # documents by title.
+    source_document = models.ForeignKey(
+        "training.SourceDocument",
+        to_field="filename",
+        db_column="source_document",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("source document"),
+        help_text=_("The policy document the explanation cites."),
+    )
     source_passage = models.CharField(_("passage"), max_length=255)
     is_active = models.BooleanField(
         _("in the bank"),
@@ -118,7 +132,7 @@ class Question(PolymorphicModel, ClusterableModel):
         help_text=_("Retired questions are no longer asked but stay in past attempts."),
     )
 
-    choices_panel = InlinePanel("choices", label=_("Choices"), min_num=2)
+    choices_panel = InlinePanel("choices", heading=_("Choices"), label=_("Choice"), min_num=2)
     base_panels = [
         FieldPanel("quiz"),
         FieldPanel("sort_order"),
@@ -127,7 +141,8 @@ class Question(PolymorphicModel, ClusterableModel):
     explanation_panels = [
         FieldPanel("explanation"),
         MultiFieldPanel(
-            [FieldPanel("source_document"), FieldPanel("source_passage")],
+            # A plain list of titles: a handful of documents needs no search dialog.
+            [FieldPanel("source_document", widget=forms.Select), FieldPanel("source_passage")],
             heading=_("Source"),
         ),
     ]
@@ -225,11 +240,14 @@ class TrueFalseQuestion(Question):
     question type is answered and recorded the same way."""
 
     type_key = "true_false"
+    base_form_class = TrueFalseQuestionAdminForm
 
     panels = [
         *Question.base_panels,
         FieldPanel("prompt"),
-        InlinePanel("choices", label=_("True and False"), min_num=2, max_num=2),
+        InlinePanel(
+            "choices", heading=_("True and False"), label=_("Choice"), min_num=2, max_num=2
+        ),
         *Question.explanation_panels,
     ]
 

@@ -12,8 +12,8 @@ from fractions import Fraction
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from eupsite.district_time import datetime_text
 from eupsite.parsing import number_from_request
 from training.models import SectionPage
 
@@ -98,8 +98,7 @@ def _attempt_new(*, user, quiz: Quiz, this_cycle) -> Attempt:
         last = submitted.order_by("-submitted_at").first()
         ready_at = last.submitted_at + quiz.wait_between_attempts
         if timezone.now() < ready_at:
-            when = date_format(timezone.localtime(ready_at), "DATETIME_FORMAT")
-            raise QuizUnavailable(WAIT_BEFORE_RETRY.format(when=when))
+            raise QuizUnavailable(WAIT_BEFORE_RETRY.format(when=datetime_text(ready_at)))
 
     questions = _draw_questions(quiz)
     attempt = Attempt.objects.create(
@@ -150,7 +149,7 @@ def _as_shown(question: Question, *, shuffle: bool) -> dict:
         "prompt": question.prompt,
         "choices": choices,
         "explanation": question.explanation,
-        "source": {"document": question.source_document, "passage": question.source_passage},
+        "source": {"document": question.source_document_id, "passage": question.source_passage},
     }
     if question.type_key == "scenario":
         shown["scenario"] = question.scenario
@@ -266,7 +265,7 @@ def question_as_dict(question: Question) -> dict:
     else:
         data["choices"] = [{"text": c.text, "correct": c.is_correct} for c in choices]
     data["explanation"] = question.explanation
-    data["source"] = {"document": question.source_document, "passage": question.source_passage}
+    data["source"] = {"document": question.source_document_id, "passage": question.source_passage}
     return data
 
 
@@ -345,7 +344,7 @@ def _question_fields(spec: dict, position: int) -> dict:
         "sort_order": position,
         "prompt": spec["prompt"],
         "explanation": spec["explanation"],
-        "source_document": spec["source"]["document"],
+        "source_document_id": spec["source"]["document"],
         "source_passage": spec["source"]["passage"],
     }
     if spec["type"] == "scenario":

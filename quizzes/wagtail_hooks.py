@@ -51,14 +51,14 @@ class AllQuestionsViewSet(SnippetViewSet):
     ]
     list_filter = ["quiz", "is_active"]
     search_fields = ["prompt", "explanation"]
-    ordering = ["quiz__section__path", "sort_order"]
+    ordering = ["quiz__section__path", "sort_order", "pk"]
     # Questions are added through their own type's form, which knows its fields.
     add_to_admin_menu = False
+    # The whole bank (about 40 questions) on one page, section after section.
+    list_per_page = 100
 
     def get_queryset(self, request):
-        return Question.objects.select_related("quiz__section").order_by(
-            "quiz__section__path", "sort_order"
-        )
+        return Question.objects.select_related("quiz__section").order_by(*self.ordering)
 
 
 def _question_viewset(question_model, label):
@@ -72,6 +72,9 @@ def _question_viewset(question_model, label):
             "list_display": ["prompt", "quiz", "sort_order", "is_active"],
             "list_filter": ["quiz", "is_active"],
             "search_fields": ["prompt"],
+            # Section by section in course order, then each quiz's own order.
+            "ordering": ["quiz__section__path", "sort_order", "pk"],
+            "list_per_page": 100,
         },
     )
 

@@ -13,13 +13,16 @@ from pathlib import Path
 from django.core.serializers.json import DjangoJSONEncoder
 
 from certificates.models import Acknowledgement, Certificate
+from eupsite.district_time import iso_text
 from eupsite.files import neutralise_formula
 from quizzes.models import Attempt
 from staff.models import Assignment, TrainingCycle
 
 
 def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
-    """Plain rows for each kind of record of the cycle, in a stable order."""
+    """Plain rows for each kind of record of the cycle, in a stable order. Moments are written
+    in the district's time zone with its offset (2026-12-13T23:30:00-05:00), so the day a
+    reader sees is the district's day and the instant stays exact."""
     assignments = (
         Assignment.objects.filter(cycle=cycle)
         .select_related("staff__location")
@@ -44,7 +47,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "job_title": a.staff.job_title,
                 "kind": a.kind,
                 "due_on": a.due_on,
-                "completed_at": a.completed_at,
+                "completed_at": iso_text(a.completed_at),
             }
             for a in assignments
         ],
@@ -53,8 +56,8 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "employee_id": a.user.staff.employee_id,
                 "section": a.quiz.section.title,
                 "number": a.number,
-                "started_at": a.started_at,
-                "submitted_at": a.submitted_at,
+                "started_at": iso_text(a.started_at),
+                "submitted_at": iso_text(a.submitted_at),
                 "questions": a.question_count,
                 "correct": a.correct_count,
                 "score": a.score,
@@ -67,7 +70,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
             {
                 "employee_id": a.staff.employee_id,
                 "typed_name": a.typed_name,
-                "signed_at": a.signed_at,
+                "signed_at": iso_text(a.signed_at),
                 "text_sha256": a.text_sha256,
                 "course_revision": a.course_revision,
                 "ip_address": a.ip_address,
@@ -85,7 +88,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "location": c.location_name,
                 "completed_on": c.completed_on,
                 "expires_on": c.expires_on,
-                "revoked_at": c.revoked_at,
+                "revoked_at": iso_text(c.revoked_at),
                 "revoked_reason": c.revoked_reason,
             }
             for c in Certificate.objects.filter(assignment__cycle=cycle).order_by("employee_id")

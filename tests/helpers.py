@@ -50,7 +50,10 @@ def restore_migration_data():
 
     Locale.objects.get_or_create(language_code="en")
     if Page.get_first_root_node() is None:
-        Page.add_root(title="Root", slug="root")
+        root = Page.add_root(title="Root", slug="root")
+        # Id 1, as migrations make it: the admin's page explorer takes page 1 to be the root
+        # and asks the API for any other root as for an ordinary page (answered 404).
+        Page.objects.filter(pk=root.pk).update(id=1)
     if Collection.get_first_root_node() is None:
         Collection.add_root(name="Root")
     call_command("setup_admin_groups", verbosity=0)

@@ -1,14 +1,40 @@
 """The slide types a section is made of. Every slide carries the passage it teaches."""
 
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 
 
+def source_document_choices() -> list[tuple[str, str]]:
+    """(file name, title) of each source document: editors choose by title, while the slide
+    keeps the file name, which is what content/ files and export_course hold. Read each time a
+    form is built, so a document added since is offered at once. (The model is looked up by
+    name because the page models import this module.)"""
+    SourceDocument = apps.get_model("training", "SourceDocument")
+    return list(SourceDocument.objects.order_by("filename").values_list("filename", "title"))
+
+
+class SourceDocumentBlock(blocks.ChoiceBlock):
+    """A choice among the source documents. A stored slide's file name is taken as it is: the
+    base class looks every value up among the choices as it reads it, which would be a query
+    for each slide of each section on every page a learner opens. (Saving a form still checks
+    the choice.)"""
+
+    def to_python(self, value):
+        return value
+
+    def normalize(self, value):
+        return value
+
+
 class SourceBlock(blocks.StructBlock):
-    document = blocks.CharBlock(
+    document = SourceDocumentBlock(
+        choices=source_document_choices,
         label=_("Source document"),
-        help_text=_("File name of the seed document, e.g. 002_dd222be6dbbd2414.txt"),
+        help_text=_("The policy document this slide quotes or teaches from."),
+        # The file name is no search term, and indexing would read the documents once per slide.
+        search_index=False,
     )
     passage = blocks.CharBlock(
         label=_("Passage"),
@@ -20,9 +46,18 @@ class SourceBlock(blocks.StructBlock):
         icon = "doc-full"
 
 
+class BulletBlock(blocks.CharBlock):
+    """One bullet of a slide. The editor shows a list item's label as a heading above its
+    input, not as the input's label, so the input is named here for screen readers."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.field.widget.attrs["aria-label"] = self.label
+
+
 class BulletsSlideBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"))
-    bullets = blocks.ListBlock(blocks.CharBlock(label=_("Bullet")), label=_("Bullets"))
+    bullets = blocks.ListBlock(BulletBlock(label=_("Bullet")), label=_("Bullets"))
     source = SourceBlock()
 
     class Meta:

@@ -41,6 +41,9 @@ class CoursePage(Page):
     search_fields = [*Page.search_fields, index.SearchField("summary")]
     subpage_types = ["training.SectionPage"]
     parent_page_types = ["wagtailcore.Page"]
+    # The admin lists the sections in course order (the order learners take them, which editors
+    # may change by dragging), not by the date each was last edited.
+    admin_default_ordering = "ord"
 
     class Meta:
         verbose_name = _("course")
