@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import reverse
 
+from eupsite.forms import SiteAuthenticationForm
 from eupsite.permissions import can_use_admin
 
 
@@ -9,6 +10,7 @@ class SiteLoginView(auth_views.LoginView):
     come to sign in for the admin, so with no particular page asked for they land on its
     dashboard rather than on the course."""
 
+    form_class = SiteAuthenticationForm
     redirect_authenticated_user = True
 
     def get_redirect_url(self):
