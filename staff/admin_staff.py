@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,9 +19,12 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
+from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.panels import Panel
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.views import chooser as snippet_chooser_views
 from wagtail.snippets.views import snippets as snippet_views
 
 from . import selectors, services
@@ -129,6 +133,45 @@ class GuardedDeleteView(snippet_views.DeleteView):
 
 
 # --- the staff member's form ----------------------------------------------------------------
+
+
+class LocationSearchForm(BaseFilterForm):
+    """Search the location chooser by name (a district has dozens of schools and departments).
+    A plain database filter: locations made by a roster import (in bulk) are found at once,
+    with no search index to keep up to date."""
+
+    q = forms.CharField(
+        label=_("Search term"),
+        widget=forms.TextInput(attrs={"placeholder": _("Search locations")}),
+        required=False,
+    )
+
+    def filter(self, objects):
+        query = (self.cleaned_data.get("q") or "").strip()
+        if query:
+            self.is_searching, self.search_query = True, query
+            objects = objects.filter(name__icontains=query)
+        return objects
+
+
+class LocationChooseView(snippet_chooser_views.ChooseView):
+    filter_form_class = LocationSearchForm
+
+
+class LocationChooseResultsView(snippet_chooser_views.ChooseResultsView):
+    filter_form_class = LocationSearchForm
+
+
+class LocationChooserViewSet(snippet_chooser_views.SnippetChooserViewSet):
+    choose_view_class = LocationChooseView
+    choose_results_view_class = LocationChooseResultsView
+
+
+class EmptyShownColumn(Column):
+    """A column that says "none" for an empty value (a staff member without a work e-mail)
+    rather than leaving a blank a reader cannot tell from a missing cell."""
+
+    empty_value_display = _("none")
 
 
 class SignInPanel(Panel):

@@ -34,6 +34,7 @@ from .sign_in_codes import code_hash, code_matches, code_new, code_normalise
 
 BATCH_SIZE = 1000
 
+EMPLOYEE_ID_TAKEN = _("%(id)s is the employee id of another staff member (%(other)s).")
 EMAIL_TAKEN = _("%(email)s is the work e-mail of another staff member (%(other)s).")
 LOGIN_TAKEN = _("%(username)s is already the login of another account: check the %(field)s.")
 SIGN_IN_CODE_REFUSED = _(
@@ -205,35 +206,36 @@ def login_accounts_ensure(*, people: list[Person]) -> dict[str, object]:
 
 def staff_check_logins(*, staff: Staff, adopting: bool) -> None:
     """What the database alone cannot say well about a staff member being added or edited:
-    their work e-mail is another staff member's (ignoring case), or the username their login
-    account would have is another account's. Raises ValidationError by field; the admin form
-    calls this to show the error beside the field."""
-    _check_email_free(staff=staff)
-    _check_login_free(staff=staff, adopting=adopting)
+    their employee id or work e-mail (ignoring case) is another staff member's, or the username
+    their login account would have is another account's. Raises ValidationError by field, each
+    naming the other person; the admin form calls this to show them beside the fields.
 
-
-def _check_login_free(*, staff: Staff, adopting: bool) -> None:
-    """Raises ValidationError (on the field the username comes from) when the username this
-    staff member's account would have is another account's. A new staff member may adopt an
-    account that belongs to no staff member (`adopting`, see login_accounts_ensure); a renamed
-    one may not take over anyone's."""
-    username = login_username(employee_id=staff.employee_id, email=staff.email)
-    account = selectors.login_account(username=username)
-    if account is None or account.pk == staff.user_id:
-        return
-    if adopting and selectors.staff_for_user(user=account) is None:
-        return
-    field = "email" if staff.email else "employee_id"
-    label = Staff._meta.get_field(field).verbose_name
-    raise ValidationError({field: LOGIN_TAKEN % {"username": username, "field": label}})
-
-
-def _check_email_free(*, staff: Staff) -> None:
-    other = selectors.staff_with_email(email=staff.email, exclude_pk=staff.pk)
-    if other is not None:
-        raise ValidationError(
-            {"email": EMAIL_TAKEN % {"email": staff.email, "other": other.full_name}}
-        )
+    A new staff member may adopt an account that belongs to no staff member (`adopting`, see
+    login_accounts_ensure); a renamed one may not take over anyone's."""
+    errors = {}
+    same_id = (
+        Staff.objects.filter(employee_id=staff.employee_id).exclude(pk=staff.pk).first()
+        if staff.employee_id
+        else None
+    )
+    if same_id is not None:
+        errors["employee_id"] = EMPLOYEE_ID_TAKEN % {
+            "id": staff.employee_id,
+            "other": same_id.full_name,
+        }
+    same_email = selectors.staff_with_email(email=staff.email, exclude_pk=staff.pk)
+    if same_email is not None:
+        errors["email"] = EMAIL_TAKEN % {"email": staff.email, "other": same_email.full_name}
+    if not errors:
+        username = login_username(employee_id=staff.employee_id, email=staff.email)
+        account = selectors.login_account(username=username)
+        taken = account is not None and account.pk != staff.user_id
+        if taken and not (adopting and selectors.staff_for_user(user=account) is None):
+            field = "email" if staff.email else "employee_id"
+            label = Staff._meta.get_field(field).verbose_name
+            errors[field] = LOGIN_TAKEN % {"username": username, "field": label}
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- adding and editing a staff member by hand -----------------------------------------------

@@ -104,7 +104,10 @@ def sign_in_code_password(request):
         login(request, user, backend=MODEL_BACKEND)
         messages.success(
             request,
-            _("Your password is set. Next time, sign in with your employee id (%(id)s) and it.")
+            _(
+                "Your password is set. Next time, sign in with your employee id (%(id)s) and "
+                "this password."
+            )
             % {"id": code.staff.employee_id},
         )
         return redirect(settings.LOGIN_REDIRECT_URL)

@@ -51,7 +51,7 @@ class StaffViewSet(SnippetViewSet):
         "last_name",
         "first_name",
         "employee_id",
-        Column("email", label=_("Work e-mail"), sort_key="email"),
+        admin_staff.EmptyShownColumn("email", label=_("Work e-mail"), sort_key="email"),
         "location",
         "job_title",
         # Words, not only an icon: read aloud, printed and searched the same way.
@@ -95,6 +95,7 @@ class LocationViewSet(SnippetViewSet):
     list_display = ["name"]
     search_fields = ["name"]
     delete_view_class = GuardedDeleteView
+    chooser_viewset_class = admin_staff.LocationChooserViewSet
 
 
 class TrainingCycleViewSet(SnippetViewSet):
