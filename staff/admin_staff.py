@@ -285,7 +285,10 @@ def sign_in_sheet(request):
     makes new codes that replace the earlier ones."""
     if not request.user.has_perm(STAFF_PERMISSION):
         raise PermissionDenied
-    form = SignInSheetForm(request.POST or None, initial={"location": request.GET.get("location")})
+    form = SignInSheetForm(
+        request.POST if request.method == "POST" else None,
+        initial={"location": request.GET.get("location")},
+    )
     if request.method == "POST" and form.is_valid():
         location = form.cleaned_data["location"]
         sheet, printed = services.sign_in_sheet_print(

@@ -58,7 +58,7 @@ def sign_in_code(request):
     guessed."""
     if getattr(request, "limited", False):
         return render(request, "staff/sign_in_code_limited.html", status=429)
-    form = SignInCodeForm(request.POST or None)
+    form = SignInCodeForm(request.POST if request.method == "POST" else None)
     error = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -90,7 +90,7 @@ def sign_in_code_password(request):
         request.session.pop(SIGN_IN_CODE_SESSION_KEY, None)
         messages.error(request, services.SIGN_IN_CODE_REFUSED)
         return redirect("sign_in_code")
-    form = SetPasswordForm(code.staff.user, request.POST or None)
+    form = SetPasswordForm(code.staff.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.sign_in_code_password_set(
