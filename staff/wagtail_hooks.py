@@ -47,6 +47,8 @@ class StaffViewSet(SnippetViewSet):
     index_view_class = admin_staff.StaffIndexView
     edit_view_class = admin_staff.StaffEditView
     index_template_name = "staff/admin/staff_index.html"
+    # A copy would carry another person's employee id and e-mail: add a new one instead.
+    copy_view_enabled = False
     list_display = [
         "last_name",
         "first_name",

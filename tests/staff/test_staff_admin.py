@@ -154,6 +154,9 @@ def test_the_form_has_a_location_chooser_and_no_account_dropdown_or_active_box(
         assert 'name="is_active"' not in html
     edit = hr_client.get(edit_url(ana)).content.decode()
     assert "Login account" in edit and "C-7001" in edit
+    assert "Deactivate Ana Núñez (C-7001)" in edit
+    Staff.objects.filter(pk=ana.pk).update(is_active=False)
+    assert "Reactivate Ana Núñez (C-7001)" in hr_client.get(edit_url(ana)).content.decode()
 
 
 def test_the_form_cannot_set_the_account_or_activity_by_posting_them(hr_client, riverside):
