@@ -15,9 +15,18 @@ from playwright.sync_api import expect
 from staff.models import Assignment, SignInCodeSheet, Staff
 
 from .conftest import serious_axe_violations, watch_context
-from .test_admin_menus_e2e import demo_site, sign_in  # noqa: F401 (demo_site is a fixture)
+from .test_admin_menus_e2e import sign_in
 
 CUSTODIAN_PASSWORD = "mop-bucket-sunrise-42"  # noqa: S105 (a test account)
+
+
+@pytest.fixture
+def demo_accounts(live_course):
+    """The demo accounts and demo staff of `make run`, committed for the live server."""
+    from eupsite.demo import demo_accounts_ensure, demo_staff_ensure
+
+    demo_accounts_ensure()
+    demo_staff_ensure()
 
 
 @pytest.fixture
@@ -34,9 +43,9 @@ def shot(tmp_path):
 def test_hr_adds_a_custodian_deactivates_a_colleague_and_prints_sign_in_codes(
     page,
     live_server,
-    demo_site,
+    demo_accounts,
     browser,
-    shot,  # noqa: F811 (the demo_site fixture)
+    shot,
 ):
     sign_in(page, live_server, "HR")
     expect(page).to_have_url(f"{live_server.url}/admin/")
