@@ -273,3 +273,21 @@ def test_who_may_add_staff_and_deactivate(db, hr_client, principal_client, river
     assert ana.is_active
     assert hr_client.get(ADD_URL).status_code == 200
     assert hr_client.get(deactivate).status_code == 200
+
+
+def test_the_listing_takes_the_same_queries_with_3_or_30_staff(hr_client, riverside, maple):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def listing_queries():
+        hr_client.get(LIST_URL)  # warm the per-user permission caches alike
+        with CaptureQueriesContext(connection) as queries:
+            assert hr_client.get(LIST_URL).status_code == 200
+        return len(queries)
+
+    for n in range(3):
+        add_staff(riverside if n % 2 else maple, f"E{n}", "Person", f"Number{n}")
+    few = listing_queries()
+    for n in range(3, 30):
+        add_staff(riverside if n % 2 else maple, f"E{n}", "Person", f"Number{n}")
+    assert listing_queries() == few
