@@ -54,6 +54,9 @@ def reminders_send(
             staff__user__is_active=True,
             due_on__lte=today + timedelta(days=days_before),
         )
+        # Staff without a work e-mail cannot be reminded by e-mail (their principal's digest
+        # still lists them).
+        .exclude(staff__email="")
         .annotate(recently_reminded=Exists(recent))
         .select_related("staff", "cycle")
         .order_by("staff__location_id", "staff__last_name")

@@ -1,8 +1,25 @@
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from jobs.models import OutgoingEmail
 from jobs.services import email_queue
+from staff.selectors import login_username_for
+
+
+class SiteAuthenticationForm(AuthenticationForm):
+    """Sign in with a work e-mail or an employee id: staff without a work e-mail have no other
+    name to sign in with, and anyone may use their id. The id is turned into the account's
+    username before authenticating, so login throttling counts one account once whichever
+    name was typed."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("That work e-mail or employee id and password do not match."),
+    }
+
+    def clean_username(self):
+        return login_username_for(identifier=self.cleaned_data.get("username", ""))
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

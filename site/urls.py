@@ -5,7 +5,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from eupsite.views import SiteLoginView, SitePasswordResetView, course_image
-from staff.views import InvitationAcceptView, InvitationDoneView
+from staff.views import (
+    InvitationAcceptView,
+    InvitationDoneView,
+    sign_in_code,
+    sign_in_code_password,
+)
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -42,6 +47,8 @@ urlpatterns = [
         name="invitation",
     ),
     path("accounts/invitation/done/", InvitationDoneView.as_view(), name="invitation_done"),
+    path("accounts/sign-in-code/", sign_in_code, name="sign_in_code"),
+    path("accounts/sign-in-code/password/", sign_in_code_password, name="sign_in_code_password"),
     path("quiz/", include("quizzes.urls")),
     path("certificates/", include("certificates.urls")),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django_ratelimit.core import is_ratelimited
 
+from eupsite.forms import SiteAuthenticationForm
 from eupsite.permissions import can_use_admin
 from eupsite.tasks import password_reset_email_send
 
@@ -16,6 +17,7 @@ class SiteLoginView(auth_views.LoginView):
     come to sign in for the admin, so with no particular page asked for they land on its
     dashboard rather than on the course."""
 
+    form_class = SiteAuthenticationForm
     redirect_authenticated_user = True
 
     def get_redirect_url(self):

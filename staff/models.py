@@ -25,7 +25,17 @@ class Staff(models.Model):
     employee_id = models.CharField(_("employee id"), max_length=50, unique=True)
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
-    email = models.EmailField(_("work e-mail"), max_length=254)
+    # Custodial, food-service and transportation staff often have no work e-mail: they are on
+    # the roster all the same, and sign in with their employee id and a printed sign-in code.
+    email = models.EmailField(
+        _("work e-mail"),
+        max_length=254,
+        blank=True,
+        help_text=_(
+            "Leave empty for staff without a work e-mail: they sign in with their employee id "
+            "and a sign-in code printed by HR."
+        ),
+    )
     location = models.ForeignKey(
         Location, on_delete=models.PROTECT, related_name="staff", verbose_name=_("location")
     )
@@ -49,7 +59,13 @@ class Staff(models.Model):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="staff_email_unique_ignoring_case"),
+            # Unique ignoring case among those who have one; any number of staff have none.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="staff_email_unique_ignoring_case",
+                violation_error_message=_("Another staff member has this work e-mail."),
+            ),
         ]
         indexes = [models.Index(fields=["location", "is_active"])]
 
@@ -133,3 +149,63 @@ class RosterImport(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class SignInCodeSheet(models.Model):
+    """A sheet of one-time sign-in codes HR printed for a location's staff who have no password
+    (mostly staff without a work e-mail, whom no invitation can reach): who printed it, when."""
+
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        related_name="sign_in_sheets",
+        verbose_name=_("location"),
+    )
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("printed by"),
+    )
+    printed_at = models.DateTimeField(_("printed"), auto_now_add=True)
+    everyone_without_password = models.BooleanField(
+        _("everyone without a password"),
+        default=False,
+        help_text=_("False: only staff without a work e-mail were on the sheet."),
+    )
+
+    class Meta:
+        ordering = ["-printed_at"]
+        verbose_name = _("sign-in code sheet")
+
+    def __str__(self):
+        return f"{self.location} ({self.printed_at:%Y-%m-%d %H:%M})"
+
+
+class SignInCode(models.Model):
+    """A one-time code that lets a staff member without a password sign in once with their
+    employee id, to choose one. Only an HMAC of the code is stored (see staff.sign_in_codes):
+    whoever reads the database cannot print the sheet again. A new sheet replaces a person's
+    earlier code; a code is used once, expires, and dies after too many wrong tries."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="sign_in_codes")
+    sheet = models.ForeignKey(SignInCodeSheet, on_delete=models.PROTECT, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    replaced_at = models.DateTimeField(_("replaced by a newer code"), null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sheet__printed_at"]
+        verbose_name = _("sign-in code")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff"],
+                condition=models.Q(used_at__isnull=True, replaced_at__isnull=True),
+                name="one_open_sign_in_code_per_staff",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff} – {self.sheet}"

@@ -3,7 +3,8 @@ writing anything. staff.services.roster_apply writes a plan.
 
 Columns by header name in any order: employee_id, first_name, last_name, email, location,
 job_title, hire_date, active. UTF-8 with or without BOM, comma or semicolon separated, dates
-as YYYY-MM-DD or MM/DD/YYYY. Extra columns (and a trailing empty one) are ignored.
+as YYYY-MM-DD or MM/DD/YYYY. Extra columns (and a trailing empty one) are ignored. The e-mail may
+be empty (staff without a work e-mail); a malformed one is rejected.
 """
 
 from __future__ import annotations
@@ -151,13 +152,14 @@ def read_rows(text: str) -> tuple[list[RosterRow], list[Rejection], list[tuple[i
                 reason = f"duplicate id {row.employee_id} (also on line {earlier.line})"
                 rejected.append(Rejection(line, "employee_id", reason, row.employee_id))
             continue
-        other = seen_emails.get(row.email.lower())
+        other = seen_emails.get(row.email.lower()) if row.email else None
         if other is not None:
             reason = f"{row.email} is also on line {other.line}, for {other.employee_id}"
             rejected.append(Rejection(line, "email", reason, row.employee_id))
             continue
         seen_ids[row.employee_id] = row
-        seen_emails[row.email.lower()] = row
+        if row.email:
+            seen_emails[row.email.lower()] = row
         rows.append(row)
     return rows, rejected, duplicates
 
@@ -169,14 +171,17 @@ def _check_row(line: int, cells: dict[str, str]) -> tuple[RosterRow | None, Reje
     def reject(column: str, reason: str):
         return None, Rejection(line, column, reason, employee_id)
 
-    for name in ("employee_id", "first_name", "last_name", "email", "location"):
+    for name in ("employee_id", "first_name", "last_name", "location"):
         if not cells[name]:
             return reject(name, "missing value")
+    # An empty e-mail is someone without a work address (custodial, food-service and
+    # transportation staff): they sign in with their employee id and a printed sign-in code.
     email = cells["email"]
-    try:
-        validate_email(email)
-    except ValidationError:
-        return reject("email", f'"{email}" is not a valid e-mail address')
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            return reject("email", f'"{email}" is not a valid e-mail address')
     hire_date = _parse_date(cells["hire_date"])
     if hire_date is None:
         value = cells["hire_date"]
@@ -228,10 +233,10 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
     plan = RosterPlan(rejected=rejected, ignored_duplicates=duplicates)
     location_names = dict(Location.objects.values_list("pk", "name"))
     existing = {s.employee_id: s for s in Staff.objects.all()}
-    owner_of_email = {s.email.lower(): s.employee_id for s in existing.values()}
+    owner_of_email = {s.email.lower(): s.employee_id for s in existing.values() if s.email}
     emails_in_file = {row.employee_id: row.email for row in rows}
     for row in rows:
-        owner = owner_of_email.get(row.email)
+        owner = owner_of_email.get(row.email) if row.email else None
         # Another employee's address is a conflict, unless this same file moves them off it.
         if owner is not None and owner != row.employee_id:
             if emails_in_file.get(owner, row.email) == row.email:

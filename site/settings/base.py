@@ -243,3 +243,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# One-time sign-in codes HR prints for staff without a work e-mail (staff.sign_in_codes): each
+# works until the end of the day this many days after printing, and stops after this many wrong
+# tries; the page that takes them is limited per address (requests a minute).
+SIGN_IN_CODE_VALID_DAYS = 14
+SIGN_IN_CODE_MAX_FAILURES = 5
+SIGN_IN_CODE_RATE_LIMIT = "10/m"

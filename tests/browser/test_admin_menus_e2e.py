@@ -15,7 +15,7 @@ ACCOUNTS = {account.role: account for account in DEMO_ACCOUNTS}
 def sign_in(page, live_server, role: str):
     account = ACCOUNTS[role]
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Work e-mail").fill(account.username)
+    page.get_by_label("Work e-mail or employee id").fill(account.username)
     page.get_by_label("Password").fill(account.password)
     page.get_by_role("button", name="Sign in").click()
     return account

@@ -149,7 +149,12 @@ def test_production_cookies_and_hsts():
     assert result.stdout.split() == ["True"] * 5, result.stderr
 
 
-PUBLIC = ["/accounts/login/", "/accounts/password-reset/", "/certificates/verify/"]
+PUBLIC = [
+    "/accounts/login/",
+    "/accounts/sign-in-code/",
+    "/accounts/password-reset/",
+    "/certificates/verify/",
+]
 PRIVATE = [
     "/",
     "/introduction/",
@@ -162,10 +167,13 @@ PRIVATE = [
     "/admin/completion/",
     "/admin/completion/staff/",
     "/admin/roster/import/",
+    "/admin/staff/sign-in-codes/",
 ]
 
 
-def test_an_anonymous_visitor_reaches_only_login_password_reset_and_verification(client, course):
+def test_an_anonymous_visitor_reaches_only_the_sign_in_password_reset_and_verification_pages(
+    client, course
+):
     for url in PUBLIC:
         assert client.get(url).status_code == 200, url
     for url in PRIVATE:
