@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -181,9 +182,14 @@ def _file_ready_email(prepared: PreparedFile) -> None:
         kind=OutgoingEmail.Kind.FILE_READY,
         to=user.email,
         subject=f"Ready to download: {prepared.filename}",
-        body=(
-            f"The file you asked for, {prepared.get_kind_display().lower()} "
-            f"({prepared.item_count} items), is ready.\n\nDownload it here: {url}\n"
+        body=render_to_string(
+            "jobs/email/file_ready.txt",
+            {
+                "user": user,
+                "prepared": prepared,
+                "url": url,
+                "keep_days": settings.PREPARED_FILE_KEEP.days,
+            },
         ),
     )
 
