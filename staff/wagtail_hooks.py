@@ -2,6 +2,7 @@
 the roster upload with its preview, and an 'invite' bulk action."""
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_list_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -112,6 +113,12 @@ class InviteBulkAction(SnippetBulkAction):
 
     def check_perm(self, snippet):
         return self.request.user.has_perm(admin_views.INVITE_PERMISSION)
+
+    def dispatch(self, request, *args, **kwargs):
+        # Refused outright, not shown as a page of people one may not invite.
+        if not request.user.has_perm(admin_views.INVITE_PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     @classmethod
     def get_queryset(cls, model, object_ids):
