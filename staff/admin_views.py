@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from .models import RosterImport
 from .roster import RosterFileError, roster_plan
@@ -112,13 +112,16 @@ def roster_preview(request, pk: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def roster_invite(request, pk: int):
     """'Invite these N new people': invitations for those the import created, then who was
-    invited and who was not, and why. Sending twice invites nobody twice."""
+    invited and who was not, and why. Sending twice invites nobody twice. Opening the address
+    again (a reload, a bookmark) leads back to the import, where the button is."""
     if not request.user.has_perm(INVITE_PERMISSION):
         raise PermissionDenied
     upload = get_object_or_404(RosterImport, pk=pk, applied_at__isnull=False)
+    if request.method == "GET":
+        return redirect("roster_preview", pk=pk)
     result = invitations_send(
         staff=list(roster_import_new_staff(roster_import=upload)),
         base_url=request.build_absolute_uri("/"),
