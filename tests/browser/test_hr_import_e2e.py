@@ -166,3 +166,46 @@ def test_hr_imports_the_roster_invites_the_new_people_and_opens_next_year(
     cycle = TrainingCycle.objects.get(name=name)
     assert Assignment.objects.filter(cycle=cycle).count() == active
     shot(page, "8-cycle-opened")
+
+
+def test_hr_invites_selected_staff_and_reads_who_was_skipped_and_why(page, live_server, demo_site):
+    from tests.conftest import make_user
+
+    riverside = Location.objects.get(name="Riverside High School")
+    newcomer = make_user("kai.obrien@example.org", first_name="Kai", last_name="O'Brien-Núñez")
+    newcomer.set_unusable_password()
+    newcomer.is_active = False
+    newcomer.save()
+    Staff.objects.create(
+        employee_id="N-4001",
+        first_name="Kai",
+        last_name="O'Brien-Núñez",
+        email=newcomer.email,
+        location=riverside,
+        hire_date=timezone.localdate(),
+        user=newcomer,
+    )
+
+    sign_in(page, live_server, "HR")
+    page.goto(f"{live_server.url}/admin/snippets/staff/staff/")
+    page.get_by_role("checkbox", name="Select all").first.check()
+    page.get_by_role("link", name="Send a set-your-password invitation to the selected").click()
+    expect(page.get_by_role("heading", name="Send invitations")).to_be_visible()
+    expect(page.locator(".will-be-invited")).to_contain_text("Kai O'Brien-Núñez (N-4001)")
+    expect(page.locator(".will-be-skipped")).to_contain_text(
+        "Sean D'Amico (D-2002): already set a password"
+    )
+    shot(page, "9-bulk-invite-confirm")
+    page.get_by_role("button", name="Yes, send").click()
+    expect(page.get_by_role("heading", name="1 invitation queued")).to_be_visible()
+    expect(page.get_by_role("heading", name="4 people not invited")).to_be_visible()
+    expect(page.get_by_role("row", name="María O'Neil-Núñez")).to_contain_text(
+        "already set a password"
+    )
+    assert serious_axe_violations(page) == []
+    shot(page, "10-bulk-invite-result")
+    page.get_by_role("link", name="Back to the staff list").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/snippets/staff/staff/")
+    assert list(OutgoingEmail.objects.values_list("kind", "to")) == [
+        ("invitation", "kai.obrien@example.org")
+    ]
