@@ -231,3 +231,17 @@ def test_only_those_allowed_reach_the_result_and_the_invitations(client, hr, ros
     assert client.get(url)["Location"] == "/admin/"
     assert client.post(f"{url}invite/")["Location"] == "/admin/"
     assert not OutgoingEmail.objects.exists()
+
+
+def test_the_command_names_the_new_locations_too(roster, tmp_path, capsys):
+    from django.core.management import call_command
+
+    path = tmp_path / "roster.csv"
+    path.write_text(FILE, encoding="utf-8")
+    call_command("import_roster", path, dry_run=True)
+    out = capsys.readouterr().out
+    assert (
+        "2 new location(s) will be created: Maple St Elementary School (looks like "
+        '"Maple Street Elementary School"), Oak Hill Middle School.'
+    ) in out
+    assert Location.objects.count() == 2
