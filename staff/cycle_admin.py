@@ -150,10 +150,8 @@ def cycle_open_view(request):
 
 
 def _dates_page(request, form: CycleOpenForm, status: int = 200) -> TemplateResponse:
-    try:
-        name = cycle_dates_for_year(int(form["year"].value()))["name"]
-    except (TypeError, ValueError):
-        name = ""
+    # The year as offered (a tampered one names no school year).
+    name = {str(year): label for year, label in year_choices()}.get(str(form["year"].value()), "")
     return TemplateResponse(
         request,
         "staff/admin/cycle_open.html",
@@ -198,6 +196,8 @@ class TrainingCycleViewSet(SnippetViewSet):
     menu_label = _("Training cycles")
     list_display = ["name", "starts_on", "refresher_due_on", "ends_on", "new_hire_due_days"]
     index_view_class = TrainingCycleIndexView
+    # A copy would be a cycle created without its assignments.
+    copy_view_enabled = False
 
     @cached_property
     def add_view(self):

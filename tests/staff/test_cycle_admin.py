@@ -84,6 +84,13 @@ def test_the_cycle_listing_offers_to_open_a_cycle_instead_of_adding_one(hr_clien
     assert f'<option value="{current}" selected>{current}-{current + 1}</option>' in page
 
 
+def test_a_cycle_cannot_be_copied_into_one_without_assignments(hr_client, db):
+    cycle, _ = cycle_open(year=NEXT_YEAR)
+    html = hr_client.get("/admin/snippets/staff/trainingcycle/").content.decode()
+    assert f"/admin/snippets/staff/trainingcycle/copy/{cycle.pk}/" not in html
+    assert hr_client.get(f"/admin/snippets/staff/trainingcycle/copy/{cycle.pk}/").status_code == 404
+
+
 def test_the_year_after_the_latest_cycle_is_offered_first(hr_client, db):
     cycle_open(year=NEXT_YEAR)
     page = hr_client.get(OPEN_URL).content.decode()
