@@ -241,3 +241,13 @@ def test_only_those_who_may_open_cycles_reach_the_form(client, district):
     assert client.get(OPEN_URL)["Location"] == "/admin/"  # Wagtail's "permission denied"
     assert apply(client)["Location"] == "/admin/"
     assert not TrainingCycle.objects.exists()
+
+
+def test_change_the_dates_goes_back_to_the_form_with_what_was_typed(hr_client, district):
+    data = dates_form(refresher_due_on=date(NEXT_YEAR, 11, 15)) | {"step": "edit"}
+    response = hr_client.post(OPEN_URL, data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'name="refresher_due_on" value="{NEXT_YEAR}-11-15"' in html
+    assert "Preview who is assigned" in html
+    assert not TrainingCycle.objects.exists()
