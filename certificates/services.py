@@ -17,10 +17,14 @@ import yaml
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from eupsite.audit import audit
 from eupsite.files import safe_filename
+from jobs.models import OutgoingEmail
+from jobs.services import email_queue
 from staff.models import Assignment
 
 from .codes import code_new
@@ -224,10 +228,36 @@ def acknowledgement_sign(
             Assignment.objects.filter(pk=assignment.pk, completed_at__isnull=True).update(
                 completed_at=now
             )
+            # In the same transaction as the certificate: a signature that loses the race
+            # (IntegrityError above) rolls its e-mail back too, so the learner gets one.
+            certificate_email_queue(certificate=certificate, staff=staff)
     except IntegrityError:
         # The same signature arrived twice at the same moment: the first one won.
         return Certificate.objects.get(assignment=assignment)
     return certificate
+
+
+def certificate_email_queue(*, certificate: Certificate, staff) -> OutgoingEmail | None:
+    """Queue the "your certificate" e-mail to the holder: course, completion date, the
+    verification code and page, and a link to the PDF that needs signing in (the e-mail holds
+    no PDF: a forwarded message gives nobody else the certificate). Nothing for someone
+    without a work e-mail: they find it on their course page."""
+    if not staff.email:
+        return None
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    context = {
+        "first_name": staff.first_name,
+        "certificate": certificate,
+        "download_url": base + reverse("certificates:download", args=[certificate.code]),
+        "verify_url": base + reverse("certificates:verify", args=[certificate.code]),
+        "district": settings.DISTRICT_NAME,
+    }
+    return email_queue(
+        kind=OutgoingEmail.Kind.CERTIFICATE,
+        to=staff.email,
+        subject=f"Your certificate: {certificate.course_title}",
+        body=render_to_string("certificates/email/certificate_issued.txt", context),
+    )
 
 
 def _score_text(entry) -> str:

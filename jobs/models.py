@@ -17,6 +17,7 @@ class OutgoingEmail(models.Model):
         DIGEST = "digest", _("Overdue digest")
         PASSWORD_RESET = "password_reset", _("Password reset")
         FILE_READY = "file_ready", _("File ready")
+        CERTIFICATE = "certificate", _("Certificate issued")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")

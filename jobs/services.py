@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -189,13 +190,16 @@ def _file_ready_email(prepared: PreparedFile) -> None:
         kind=OutgoingEmail.Kind.FILE_READY,
         to=user.email,
         subject=f"Ready to download: {prepared.filename}",
-        body=(
-            f"The file you asked for on {datetime_text(prepared.requested_at)}, "
-            f"{prepared.get_kind_display().lower()} ({prepared.item_count} items), is ready.\n\n"
-            f"Download it here: {url}\n\n"
-            # It holds copies of staff records, so it does not stay (prepared_files_prune).
-            f"Download it by {date_text(prepared.finished_at + settings.PREPARED_FILE_KEEP)}: "
-            "it is deleted after that.\n"
+        body=render_to_string(
+            "jobs/email/file_ready.txt",
+            {
+                "user": user,
+                "prepared": prepared,
+                "url": url,
+                "requested": datetime_text(prepared.requested_at),
+                # It holds copies of staff records, so it does not stay (prepared_files_prune).
+                "download_by": date_text(prepared.finished_at + settings.PREPARED_FILE_KEEP),
+            },
         ),
     )
 

@@ -1,39 +1,50 @@
-"""Roster upload in the Wagtail admin: upload, preview what will change, then apply."""
+"""Roster upload in the Wagtail admin: upload, preview what will change, apply, read what
+was done, and invite the people it created."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from .models import RosterImport
 from .roster import RosterFileError, roster_plan
-from .services import RosterInvalid, roster_apply
+from .selectors import roster_import_new_staff, roster_import_result
+from .services import RosterInvalid, invitations_send, roster_import_apply
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
 ROSTER_PERMISSION = "staff.add_staff"
+# Who may send invitations: the same permission as the "Send invitation" bulk action.
+INVITE_PERMISSION = "staff.change_staff"
+ROWS_SHOWN = 200
+REJECTED_NOTHING_IMPORTED = _(
+    "Rows were rejected, so nothing was imported. Fix the file and upload it again, "
+    "or upload it with 'Import the valid rows' ticked."
+)
 
 
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
-        label="Roster CSV file",
-        help_text="Columns: employee_id, first_name, last_name, email, location, job_title, "
-        "hire_date, active (any order; comma or semicolon separated; UTF-8).",
+        label=_("Roster CSV file"),
+        help_text=_(
+            "Columns: employee_id, first_name, last_name, email, location, job_title, "
+            "hire_date, active (any order; comma or semicolon separated; UTF-8)."
+        ),
     )
     deactivate_missing = forms.BooleanField(
-        required=False, label="Mark staff who are not in the file inactive"
+        required=False, label=_("Mark staff who are not in the file inactive")
     )
     skip_invalid = forms.BooleanField(
-        required=False, label="Import the valid rows even if some rows are rejected"
+        required=False, label=_("Import the valid rows even if some rows are rejected")
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_ROSTER_BYTES:
-            raise forms.ValidationError("The file is larger than 20 MB: is it the right file?")
+            raise forms.ValidationError(_("The file is larger than 20 MB: is it the right file?"))
         data = upload.read()
         try:
             roster_plan(data)  # checks the file as a whole; rows are previewed next
@@ -61,7 +72,7 @@ def roster_upload(request):
             skip_invalid=form.cleaned_data["skip_invalid"],
         )
         return redirect("roster_preview", pk=upload.pk)
-    recent = RosterImport.objects.select_related("uploaded_by")[:10]
+    recent = RosterImport.objects.select_related("uploaded_by").defer("content")[:10]
     return TemplateResponse(
         request, "staff/admin/roster_upload.html", {"form": form, "recent": recent}
     )
@@ -69,29 +80,59 @@ def roster_upload(request):
 
 @require_http_methods(["GET", "POST"])
 def roster_preview(request, pk: int):
+    """The preview of an upload (what applying it would change), and once applied, what it
+    did: from the record written when it was applied, never a new plan."""
     _require_permission(request)
-    upload = get_object_or_404(RosterImport, pk=pk)
-    plan = roster_plan(upload.content.encode("utf-8"), deactivate_missing=upload.deactivate_missing)
-    if request.method == "POST" and upload.applied_at is None:
+    upload = get_object_or_404(RosterImport.objects.select_related("applied_by"), pk=pk)
+    if request.method == "POST":
         try:
-            with transaction.atomic():
-                locked = RosterImport.objects.select_for_update().get(pk=pk)
-                if locked.applied_at is None:
-                    summary = roster_apply(plan=plan, skip_invalid=upload.skip_invalid)
-                    locked.applied_at = timezone.now()
-                    locked.summary = summary
-                    locked.save(update_fields=["applied_at", "summary"])
+            upload, applied_now = roster_import_apply(roster_import_id=pk, by=request.user)
         except RosterInvalid:
-            messages.error(
-                request,
-                "Rows were rejected, so nothing was imported. Fix the file and upload it again, "
-                "or upload it with 'Import the valid rows' ticked.",
-            )
+            messages.error(request, REJECTED_NOTHING_IMPORTED)
             return redirect("roster_preview", pk=pk)
-        messages.success(request, "Roster imported.")
+        if applied_now:
+            messages.success(request, _("Roster imported."))
         return redirect("roster_preview", pk=pk)
+    if upload.applied_at is not None:
+        return TemplateResponse(
+            request,
+            "staff/admin/roster_result.html",
+            {
+                "upload": upload,
+                "result": roster_import_result(roster_import=upload, limit=ROWS_SHOWN),
+                "limit": ROWS_SHOWN,
+                "may_invite": request.user.has_perm(INVITE_PERMISSION),
+            },
+        )
+    plan = roster_plan(upload.content.encode("utf-8"), deactivate_missing=upload.deactivate_missing)
     return TemplateResponse(
         request,
         "staff/admin/roster_preview.html",
-        {"upload": upload, "plan": plan, "summary": plan.summary(), "limit": 200},
+        {"upload": upload, "plan": plan, "summary": plan.summary(), "limit": ROWS_SHOWN},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def roster_invite(request, pk: int):
+    """'Invite these N new people': invitations for those the import created, then who was
+    invited and who was not, and why. Sending twice invites nobody twice. Opening the address
+    again (a reload, a bookmark) leads back to the import, where the button is."""
+    if not request.user.has_perm(INVITE_PERMISSION):
+        raise PermissionDenied
+    upload = get_object_or_404(RosterImport, pk=pk, applied_at__isnull=False)
+    if request.method == "GET":
+        return redirect("roster_preview", pk=pk)
+    result = invitations_send(
+        staff=list(roster_import_new_staff(roster_import=upload)),
+        base_url=request.build_absolute_uri("/"),
+        invited_by=request.user,
+    )
+    return TemplateResponse(
+        request,
+        "staff/admin/invitation_result.html",
+        {
+            "result": result,
+            "upload": upload,
+            "back_url": reverse("roster_preview", args=[upload.pk]),
+        },
     )

@@ -2,9 +2,12 @@
 member's assignment in a cycle. An assignment's status is derived (see selectors), never
 stored."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 
@@ -141,6 +144,16 @@ class RosterImport(models.Model):
     deactivate_missing = models.BooleanField(default=False)
     skip_invalid = models.BooleanField(default=False)
     applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied by"),
+    )
+    # Counts of what applying did, the new locations and the rows left out; the people are
+    # in RosterChange rows.
     summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -209,3 +222,74 @@ class SignInCode(models.Model):
 
     def __str__(self):
         return f"{self.staff} – {self.sheet}"
+
+
+class RosterChange(models.Model):
+    """What applying a roster import did to one staff member, written in the same transaction
+    as the import. The result page reads these rows, never a fresh plan of the file: after the
+    import the database already matches the file, so re-planning would show "unchanged"."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        DEACTIVATED = "deactivated", _("Marked inactive")
+
+    roster_import = models.ForeignKey(
+        RosterImport, on_delete=models.CASCADE, related_name="changes", verbose_name=_("import")
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="roster_changes", verbose_name=_("staff")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    # As they were at the import: later edits to the staff member do not rewrite its history.
+    employee_id = models.CharField(_("employee id"), max_length=50)
+    full_name = models.CharField(_("name"), max_length=301)
+    location_name = models.CharField(_("location"), max_length=200)
+    # For an update, each changed column: [{"field": "job_title", "old": "…", "new": "…"}].
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["roster_import", "action", "pk"]
+        verbose_name = _("roster change")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["roster_import", "staff"], name="one_change_per_staff_per_import"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.full_name} ({self.employee_id})"
+
+    # The roster's columns as HR reads them.
+    FIELD_LABELS = {
+        "first_name": _("first name"),
+        "last_name": _("last name"),
+        "email": _("work e-mail"),
+        "location": _("location"),
+        "job_title": _("job title"),
+        "hire_date": _("hire date"),
+        "active": _("active"),
+    }
+
+    @property
+    def described_changes(self) -> list[tuple[str, str, str]]:
+        """(column, old, new) for each changed column, as a person reads them."""
+        return [
+            (
+                str(self.FIELD_LABELS.get(c["field"], c["field"])),
+                _shown(c["field"], c["old"]),
+                _shown(c["field"], c["new"]),
+            )
+            for c in self.changes
+        ]
+
+
+def _shown(field: str, value) -> str:
+    """A recorded value as text: dates as dates ("Aug 15, 2024"), yes/no, a dash for blank."""
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if value in ("", None):
+        return "–"
+    if field == "hire_date":
+        return formats.date_format(date.fromisoformat(value), "M j, Y")
+    return str(value)

@@ -10,6 +10,7 @@ be empty (staff without a work e-mail); a malformed one is rejected.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -67,6 +68,15 @@ class Rejection:
         return f"line {self.line}, column {self.column}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class NewLocation:
+    """A location the import would create, and an existing one whose name is so close that
+    this may be a typo for it ("Maple St. Elementary School" for "Maple Street …")."""
+
+    name: str
+    similar_to: str = ""
+
+
 @dataclass
 class RosterPlan:
     new: list[RosterRow] = field(default_factory=list)
@@ -75,6 +85,10 @@ class RosterPlan:
     deactivated: list[Staff] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     ignored_duplicates: list[tuple[int, int]] = field(default_factory=list)
+    # Each updated employee's values before the import, by employee id (what "old" shows).
+    before: dict[str, dict] = field(default_factory=dict)
+    # Locations named by rows to be written that do not exist yet: importing creates them.
+    new_locations: list[NewLocation] = field(default_factory=list)
 
     @property
     def changes(self) -> int:
@@ -252,9 +266,14 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
         changed = [name for name in COMPARED_FIELDS if current[name] != wanted[name]]
         if changed:
             plan.updated.append((row, staff, changed))
+            plan.before[row.employee_id] = current
         else:
             plan.unchanged.append(row)
     plan.rejected.sort(key=lambda r: r.line)
+    plan.new_locations = new_locations(
+        {row.location for row in plan.new} | {row.location for row, _, _ in plan.updated},
+        existing=set(location_names.values()),
+    )
     if deactivate_missing:
         # A rejected row still names someone who is on HR's list: never deactivate them for it.
         named = {row.employee_id for row in rows} | {r.employee_id for r in plan.rejected}
@@ -262,3 +281,16 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
             s for employee_id, s in existing.items() if s.is_active and employee_id not in named
         ]
     return plan
+
+
+def new_locations(named: set[str], *, existing: set[str]) -> list[NewLocation]:
+    """The names in `named` that are not existing locations, each with the existing name it
+    most resembles, if any (ignoring case, or a close spelling)."""
+    by_folded = {name.casefold(): name for name in existing}
+    result = []
+    for name in sorted(named - existing):
+        similar = by_folded.get(name.casefold()) or next(
+            iter(difflib.get_close_matches(name, sorted(existing), n=1, cutoff=0.8)), ""
+        )
+        result.append(NewLocation(name, similar))
+    return result

@@ -3,17 +3,26 @@ never typed in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db import models
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Assignment, SignInCode, SignInCodeSheet, Staff, TrainingCycle
+from .models import (
+    Assignment,
+    RosterChange,
+    RosterImport,
+    SignInCode,
+    SignInCodeSheet,
+    Staff,
+    TrainingCycle,
+)
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
 STATUS_LABELS = {
@@ -237,4 +246,190 @@ def sign_in_code_open(*, code_id: int):
             staff__user__isnull=False,
         )
         .first()
+    )
+
+
+# --- assigning a cycle -----------------------------------------------------------------------
+
+
+def assignment_due_on(*, cycle: TrainingCycle, hire_date: date) -> tuple[str, date]:
+    """(kind, due date): a new hire (hired inside the cycle) has new_hire_due_days from the hire
+    date; everyone else is due by the refresher date."""
+    if cycle.starts_on <= hire_date <= cycle.ends_on:
+        return Assignment.Kind.ONBOARDING, hire_date + timedelta(days=cycle.new_hire_due_days)
+    return Assignment.Kind.REFRESHER, cycle.refresher_due_on
+
+
+def assignments_missing(*, cycle: TrainingCycle) -> list[Assignment]:
+    """The assignments `cycle` lacks (unsaved): one for each active staff member with none in
+    it, with its kind and due date. `cycle` may be unsaved (a cycle being previewed): then
+    every active staff member. What staff.services.assignments_ensure creates and what the
+    admin's preview of a new cycle counts, so the two cannot disagree."""
+    staff = Staff.objects.filter(is_active=True)
+    if cycle.pk is not None:
+        staff = staff.exclude(assignments__cycle=cycle)
+    assignments = []
+    for member in staff.only("pk", "hire_date").order_by("pk"):
+        kind, due_on = assignment_due_on(cycle=cycle, hire_date=member.hire_date)
+        assignments.append(Assignment(staff=member, cycle=cycle, kind=kind, due_on=due_on))
+    return assignments
+
+
+@dataclass(frozen=True)
+class CycleOpening:
+    """What opening a cycle would do: the assignments it would create, by kind."""
+
+    cycle: TrainingCycle
+    already_open: bool
+    already_assigned: int
+    to_assign: list[Assignment]
+
+    @property
+    def refresher(self) -> list[Assignment]:
+        return [a for a in self.to_assign if a.kind == Assignment.Kind.REFRESHER]
+
+    @property
+    def onboarding(self) -> list[Assignment]:
+        return [a for a in self.to_assign if a.kind == Assignment.Kind.ONBOARDING]
+
+    @property
+    def onboarding_earliest(self) -> date | None:
+        return min((a.due_on for a in self.onboarding), default=None)
+
+    @property
+    def onboarding_latest(self) -> date | None:
+        return max((a.due_on for a in self.onboarding), default=None)
+
+
+def cycle_opening(*, cycle: TrainingCycle) -> CycleOpening:
+    """Preview opening `cycle` (unsaved, with the dates a person chose): if a cycle of that
+    name exists, opening it again only assigns those missing from it, on its own dates."""
+    existing = TrainingCycle.objects.filter(name=cycle.name).first()
+    if existing is not None:
+        cycle = existing
+    return CycleOpening(
+        cycle=cycle,
+        already_open=existing is not None,
+        already_assigned=existing.assignments.count() if existing else 0,
+        to_assign=assignments_missing(cycle=cycle),
+    )
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+class NotInvited(models.TextChoices):
+    """Why someone was not sent an invitation (each says what to do instead)."""
+
+    INACTIVE = "inactive", _("inactive on the roster")
+    NO_EMAIL = "no_email", _("no work e-mail: print a sign-in code")
+    NO_ACCOUNT = "no_account", _("no login account")
+    HAS_PASSWORD = "has_password", _("already set a password")
+    ALREADY_INVITED = "already_invited", _("already invited")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    staff: Staff
+    reason: NotInvited
+
+    def __str__(self) -> str:
+        if self.reason == NotInvited.ALREADY_INVITED and self.staff.invited_at:
+            on = formats.date_format(timezone.localdate(self.staff.invited_at), "M j, Y")
+            return str(_("already invited on %(date)s")) % {"date": on}
+        return str(self.reason.label)
+
+
+@dataclass
+class Invitations:
+    """Who is (or would be) invited and who is not, with why."""
+
+    invited: list[Staff] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def invitation_obstacle(*, staff: Staff, resend: bool = False) -> NotInvited | None:
+    """Why `staff` cannot be invited now, or None if they can. Someone without a work e-mail
+    signs in with a code printed for them instead (another way in, not an e-mail)."""
+    if not staff.is_active:
+        return NotInvited.INACTIVE
+    if not staff.email:
+        return NotInvited.NO_EMAIL
+    if staff.user is None:
+        return NotInvited.NO_ACCOUNT
+    if staff.user.has_usable_password():
+        return NotInvited.HAS_PASSWORD
+    if staff.invited_at and not resend:
+        return NotInvited.ALREADY_INVITED
+    return None
+
+
+def invitations_plan(*, staff: list[Staff], resend: bool = False) -> Invitations:
+    """Who of `staff` an invitation would go to, and who not with the reason. Reads nothing
+    beyond the staff given (pass them with select_related("user"))."""
+    plan = Invitations()
+    for member in staff:
+        reason = invitation_obstacle(staff=member, resend=resend)
+        if reason is None:
+            plan.invited.append(member)
+        else:
+            plan.skipped.append(Skipped(member, reason))
+    return plan
+
+
+# --- a roster import's result ----------------------------------------------------------------
+
+
+def roster_import_new_staff(*, roster_import: RosterImport) -> QuerySet[Staff]:
+    """The staff members this import created (with their login accounts)."""
+    return (
+        Staff.objects.filter(
+            roster_changes__roster_import=roster_import,
+            roster_changes__action=RosterChange.Action.CREATED,
+        )
+        .select_related("user", "location")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RosterImportResult:
+    """What an applied import did, from what was recorded when it was applied."""
+
+    roster_import: RosterImport
+    created: list[RosterChange]
+    updated: list[RosterChange]
+    deactivated: list[RosterChange]
+    invitable: int
+
+    @property
+    def counts(self) -> dict:
+        return self.roster_import.summary
+
+    @property
+    def new_locations(self) -> list[str]:
+        return self.roster_import.summary.get("new_locations", [])
+
+    @property
+    def rejected_rows(self) -> list[dict]:
+        return self.roster_import.summary.get("rejected_rows", [])
+
+
+def roster_import_result(*, roster_import: RosterImport, limit: int = 200) -> RosterImportResult:
+    """The result page of an applied import: the first `limit` people of each kind of change
+    (the counts are in its summary) and how many of those it created can be invited now. Never
+    a new plan of the file: the database matches the file by now, so a plan would say
+    "unchanged" for everyone."""
+    changes = roster_import.changes.order_by("full_name", "pk")
+    Action = RosterChange.Action
+    return RosterImportResult(
+        roster_import=roster_import,
+        created=list(changes.filter(action=Action.CREATED)[:limit]),
+        updated=list(changes.filter(action=Action.UPDATED)[:limit]),
+        deactivated=list(changes.filter(action=Action.DEACTIVATED)[:limit]),
+        invitable=len(
+            invitations_plan(
+                staff=list(roster_import_new_staff(roster_import=roster_import))
+            ).invited
+        ),
     )

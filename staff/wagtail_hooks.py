@@ -2,12 +2,13 @@
 the roster upload with its preview, 'invite', 'deactivate' and 'reactivate' bulk actions, and
 the sheet of sign-in codes HR prints for staff without a work e-mail."""
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_list_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
@@ -29,8 +30,10 @@ from .admin_staff import (
     StaffNeverDeletedPolicy,
     deletion_blockers,
 )
+from .cycle_admin import TrainingCycleViewSet
 from .forms import StaffAdminForm
 from .models import Assignment, Location, Staff, TrainingCycle
+from .selectors import invitations_plan
 from .services import invitations_send, staff_set_active
 
 # Before the viewsets below are registered, which would otherwise give these models Wagtail's
@@ -100,14 +103,6 @@ class LocationViewSet(SnippetViewSet):
     chooser_viewset_class = admin_staff.LocationChooserViewSet
 
 
-class TrainingCycleViewSet(SnippetViewSet):
-    model = TrainingCycle
-    icon = "date"
-    menu_label = _("Training cycles")
-    list_display = ["name", "starts_on", "refresher_due_on", "ends_on", "new_hire_due_days"]
-    delete_view_class = GuardedDeleteView
-
-
 class AssignmentViewSet(SnippetViewSet):
     model = Assignment
     icon = "tasks"
@@ -149,31 +144,58 @@ class StaffGroup(SnippetViewSetGroup):
 register_snippet(StaffGroup)
 
 
+class InviteForm(forms.Form):
+    resend = forms.BooleanField(
+        required=False,
+        label=_("Send again to those invited before"),
+        help_text=_("Their earlier link stops working once they use the new one."),
+    )
+
+
 @hooks.register("register_bulk_action")
 class InviteBulkAction(SnippetBulkAction):
+    """Invite the selected staff; the page that follows names who was invited and who was
+    not, and why (staff.services.invitations_send decides both)."""
+
     display_name = _("Send invitation")
     aria_label = _("Send a set-your-password invitation to the selected staff")
     action_type = "invite"
     template_name = "staff/admin/confirm_bulk_invite.html"
     action_priority = 20
     models = [Staff]
+    form_class = InviteForm
 
     def check_perm(self, snippet):
-        return self.request.user.has_perm("staff.change_staff")
+        return self.request.user.has_perm(admin_views.INVITE_PERMISSION)
+
+    def dispatch(self, request, *args, **kwargs):
+        # Refused outright, not shown as a page of people one may not invite.
+        if not request.user.has_perm(admin_views.INVITE_PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     @classmethod
-    def execute_action(cls, objects, user=None, **kwargs):
-        request = kwargs["self"].request
-        staff = list(Staff.objects.filter(pk__in=[s.pk for s in objects]).select_related("user"))
-        sent = invitations_send(staff=staff, base_url=request.build_absolute_uri("/"), resend=True)
-        return sent, 0
+    def get_queryset(cls, model, object_ids):
+        return get_list_or_404(Staff.objects.select_related("user", "location"), pk__in=object_ids)
 
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext(
-            "%(count)d invitation queued for sending.",
-            "%(count)d invitations queued for sending.",
-            num_parent_objects,
-        ) % {"count": num_parent_objects}
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["plan"] = invitations_plan(staff=[item["item"] for item in context["items"]])
+        return context
+
+    def form_valid(self, form):
+        staff, _no_access = self.get_actionable_objects()
+        result = invitations_send(
+            staff=staff,
+            base_url=self.request.build_absolute_uri("/"),
+            resend=form.cleaned_data["resend"],
+            invited_by=self.request.user,
+        )
+        return TemplateResponse(
+            self.request,
+            "staff/admin/invitation_result.html",
+            {"result": result, "back_url": self.next_url},
+        )
 
 
 class StaffActivityBulkAction(SnippetBulkAction):
@@ -278,6 +300,7 @@ def roster_urls():
         path("roster/import/", admin_views.roster_upload, name="roster_upload"),
         path("roster/import/<int:pk>/", admin_views.roster_preview, name="roster_preview"),
         path("staff/sign-in-codes/", admin_staff.sign_in_sheet, name="sign_in_sheet"),
+        path("roster/import/<int:pk>/invite/", admin_views.roster_invite, name="roster_invite"),
     ]
 
 

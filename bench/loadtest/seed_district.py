@@ -114,7 +114,7 @@ def seed(
     plan = roster_plan(data)
     if plan.rejected:
         raise RuntimeError(f"generated roster rejected: {plan.rejected[:3]}")
-    summary = roster_apply(plan=plan)
+    summary = roster_apply(plan=plan).summary()
     log(
         f"  roster imported: {summary}, {Assignment.objects.filter(cycle=cycle).count()} "
         f"assignments in {cycle.name} ({time.perf_counter() - t0:.1f} s)"

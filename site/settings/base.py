@@ -209,6 +209,10 @@ PREPARED_FILE_KEEP = timedelta(days=7)
 
 # The organisation named on pages and, later, on certificates.
 DISTRICT_NAME = "Waterbury Public Schools"
+# Who every e-mail (invitations, reminders, certificates, password resets) comes from, as
+# "Name <address>". Production reads DEFAULT_FROM_EMAIL from the environment: use a district
+# address that can receive the replies people will send.
+DEFAULT_FROM_EMAIL = f"{DISTRICT_NAME} training <training@localhost>"
 
 # Training cycles follow the school year: it starts on July 1, the refresher is due by
 # October 1, and a new hire has 30 days from the hire date.

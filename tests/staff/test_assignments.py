@@ -11,12 +11,12 @@ from staff.selectors import (
     IN_PROGRESS,
     NOT_STARTED,
     OVERDUE,
+    assignment_due_on,
     assignment_status,
     learner_assignments,
     with_activity,
 )
 from staff.services import (
-    assignment_due_on,
     cycle_dates_for_year,
     cycle_open,
     invitations_send,
@@ -197,7 +197,12 @@ def test_invitations_carry_a_one_time_link_that_activates_the_account(client, db
 def test_invitations_skip_inactive_staff_and_those_with_a_password(db):
     active = make_staff("E1", user=make_user("e1@district.example"))
     inactive = make_staff("E2", active=False)
-    assert invitations_send(staff=[active, inactive]) == 0
+    result = invitations_send(staff=[active, inactive])
+    assert result.invited == []
+    assert [(s.staff, s.reason) for s in result.skipped] == [
+        (active, "has_password"),
+        (inactive, "inactive"),
+    ]
     run_tasks()
     assert mail.outbox == []
 

@@ -42,6 +42,16 @@ class Command(BaseCommand):
             f"{counts['unchanged']} unchanged, {counts['deactivated']} to deactivate, "
             f"{counts['rejected']} rejected."
         )
+        if plan.new_locations:
+            names = ", ".join(
+                f'{location.name} (looks like "{location.similar_to}")'
+                if location.similar_to
+                else location.name
+                for location in plan.new_locations
+            )
+            self.stdout.write(
+                f"{len(plan.new_locations)} new location(s) will be created: {names}."
+            )
         for line, first in plan.ignored_duplicates:
             self.stdout.write(f"  line {line}: same as line {first}, ignored")
         for rejection in plan.rejected:

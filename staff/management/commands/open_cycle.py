@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
+from django.utils import formats
 
 from staff.services import cycle_open
 
@@ -16,11 +18,16 @@ class Command(BaseCommand):
     def handle(self, *args, year: int, **options):
         try:
             cycle, created = cycle_open(year=year)
+        except ValidationError as exc:
+            problems = " ".join(
+                message for messages in exc.message_dict.values() for message in messages
+            )
+            raise CommandError(f"Could not open the {year} cycle: {problems}") from exc
         except IntegrityError as exc:
             raise CommandError(f"Could not open the {year} cycle: {exc}") from exc
+        due = formats.date_format(cycle.refresher_due_on, "F j, Y")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Cycle {cycle.name}: refresher due {cycle.refresher_due_on:%B %-d, %Y}; "
-                f"{created} new assignment(s)."
+                f"Cycle {cycle.name}: refresher due {due}; {created} new assignment(s)."
             )
         )
