@@ -561,18 +561,20 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
                 ],
                 "acknowledgement": acknowledgements.get(assignment.pk),
                 "certificate": certificates.get(assignment.pk),
-                "extension_form": (
-                    forms.get(("extend", assignment.pk))
-                    or ExtensionForm(prefix=f"extend-{assignment.pk}")
-                )
-                if adjustable and cycle.ends_on >= today
-                else None,
-                "exemption_form": (
-                    forms.get(("exempt", assignment.pk))
-                    or ExemptionForm(prefix=f"exempt-{assignment.pk}")
-                )
-                if adjustable and assignment.adjustment_kind != EXEMPTION
-                else None,
+                # A form sent back with a message is always shown, with it; otherwise the
+                # forms appear where they can succeed.
+                "extension_form": forms.get(("extend", assignment.pk))
+                or (
+                    ExtensionForm(prefix=f"extend-{assignment.pk}")
+                    if adjustable and cycle.ends_on >= today
+                    else None
+                ),
+                "exemption_form": forms.get(("exempt", assignment.pk))
+                or (
+                    ExemptionForm(prefix=f"exempt-{assignment.pk}")
+                    if adjustable and assignment.adjustment_kind != EXEMPTION
+                    else None
+                ),
             }
         )
     return TemplateResponse(

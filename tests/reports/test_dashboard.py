@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -142,14 +143,28 @@ def test_exports_are_scoped_to_the_location_administrator(maple_principal, distr
 
 @pytest.mark.parametrize("extra_staff", [0, 60])
 def test_dashboard_and_report_queries_do_not_grow_with_staff(
-    district_admin, district, cycle, django_assert_max_num_queries, extra_staff
+    district_admin, district, cycle, django_assert_max_num_queries, extra_staff, django_user_model
 ):
+    from staff.models import Assignment, AssignmentAdjustment
+
+    hr = django_user_model.objects.create_user("hr@district.example")
     for n in range(extra_staff):
-        add_staff(100 + n, district["maple"], "Teacher", cycle, completed=n % 2 == 0)
+        staff = add_staff(100 + n, district["maple"], "Teacher", cycle, completed=n % 3 == 0)
+        # Extensions and exemptions are read with each row, never one query per person.
+        if n % 3:
+            AssignmentAdjustment.objects.create(
+                assignment=Assignment.objects.get(staff=staff),
+                kind="exemption" if n % 3 == 1 else "extension",
+                due_on=None if n % 3 == 1 else date(2027, 1, 15),
+                reason="Leave",
+                made_by=hr,
+            )
     with django_assert_max_num_queries(14):
         assert district_admin.get(f"/admin/completion/?cycle={cycle.pk}").status_code == 200
     with django_assert_max_num_queries(22):
         assert district_admin.get("/admin/completion/staff/").status_code == 200
+    with django_assert_max_num_queries(22):
+        assert district_admin.get("/admin/completion/staff/?status=exempt").status_code == 200
     assert TrainingCycle.objects.count() == 1
 
 
