@@ -210,6 +210,9 @@ class DateColumn(Column):
 class StaffReportView(ReportView):
     page_title = _("Staff training report")
     header_icon = "table"
+    # "No staff match your query." when the filters leave nobody.
+    verbose_name = _("staff member")
+    verbose_name_plural = _("staff")
     filterset_class = StaffReportFilterSet
     index_url_name = "reports_staff"
     index_results_url_name = "reports_staff_results"
