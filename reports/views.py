@@ -18,7 +18,6 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
@@ -587,17 +586,19 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
     )
 
 
-@require_POST
 def person_adjust(request, staff_id: int, assignment_id: int, action: str):
     """Record an extension or an exemption, with its reason, from the person record. 403
     without staff.change_assignment (principals see the record but do not grant), 404 for
     staff outside the user's locations or someone else's assignment. A refusal shows the
-    record again with the form and one message; nothing is written."""
+    record again with the form and one message; nothing is written. Only POST writes."""
     _require_reports(request)
     if not selectors.can_adjust_assignments(request.user):
         raise PermissionDenied
     staff = _visible_staff(request, staff_id)
     assignment = get_object_or_404(Assignment, pk=assignment_id, staff=staff)
+    if request.method != "POST":
+        # The address of a form sent back with a message, opened again: show the record.
+        return redirect("reports_person", staff_id=staff.pk)
     form_class = ExtensionForm if action == "extend" else ExemptionForm
     form = form_class(request.POST, prefix=f"{action}-{assignment.pk}")
     if form.is_valid():

@@ -167,7 +167,7 @@ def test_someone_elses_record_answers_404(district):
     assert not AssignmentAdjustment.objects.exists()
 
 
-def test_adjusting_needs_a_csrf_token_and_a_post(district):
+def test_adjusting_needs_a_csrf_token_and_only_a_post_writes(district):
     user = make_user("hr2@district.example")
     user.groups.add(Group.objects.get(name=HR))
     strict = Client(enforce_csrf_checks=True)
@@ -179,7 +179,11 @@ def test_adjusting_needs_a_csrf_token_and_a_post(district):
         ).status_code
         == 403
     )
-    assert strict.get(exempt_url(staff, assignment)).status_code == 405
+    response = strict.get(exempt_url(staff, assignment))  # opened again: the record
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"/admin/completion/person/{staff.pk}/",
+    )
     assert not AssignmentAdjustment.objects.exists()
 
 
