@@ -55,6 +55,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'due date extension or exemption',
                 'verbose_name_plural': 'due date extensions and exemptions',
                 'ordering': ['assignment', 'pk'],
+                'indexes': [models.Index(fields=['assignment', '-id'], name='adjustment_latest_first')],
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('due_on__isnull', False), ('kind', 'extension')), models.Q(('due_on__isnull', True), ('kind', 'exemption')), _connector='OR'), name='adjustment_extension_has_a_date_exemption_none'), models.CheckConstraint(condition=django.db.models.lookups.GreaterThan(django.db.models.functions.text.Length(django.db.models.functions.text.Trim('reason')), 0), name='adjustment_has_a_reason')],
             },
         ),
