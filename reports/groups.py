@@ -46,7 +46,7 @@ GROUP_PERMISSIONS = {
         "staff.change_trainingcycle",
         "staff.view_assignment",
         # Extend a due date or exempt someone from a cycle, with a reason (the only way an
-        # assignment changes: staff/permissions.py).
+        # assignment changes: staff/apps.py).
         "staff.change_assignment",
         "certificates.view_certificate",
         "jobs.view_outgoingemail",

@@ -293,8 +293,22 @@ class StaffReportView(ReportView):
     def today(self):
         return timezone.localdate()
 
+    @cached_property
+    def can_remind(self) -> bool:
+        """Reminders are for this school year's training: a past cycle's report offers none.
+        (By dates: no query. The reminder rule itself checks the current cycle again.)"""
+        return self.cycle is not None and self.cycle.starts_on <= self.today <= self.cycle.ends_on
+
     def get_filename(self):
         return f"staff-training-{self.cycle.name if self.cycle else 'report'}"
+
+    def get_table(self, object_list):
+        columns = (
+            self.columns
+            if self.can_remind
+            else [column for column in self.columns if not isinstance(column, SelectColumn)]
+        )
+        return self.table_class(columns, object_list, **self.get_table_kwargs())
 
     def get_filterset_kwargs(self):
         return super().get_filterset_kwargs() | {"cycle": self.cycle}
@@ -343,6 +357,7 @@ class StaffReportView(ReportView):
         if self.cycle is not None:
             params.insert(0, ("cycle", str(self.cycle.pk)))
         context["remind_params"] = params
+        context["can_remind"] = self.can_remind
         context["remind_all_url"] = (
             reverse("reports_remind") + "?" + urlencode([*params, ("scope", "filtered")])
         )

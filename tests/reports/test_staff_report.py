@@ -212,7 +212,7 @@ def test_a_location_administrator_drills_down_only_into_their_own_location(
     assert "E001" not in riverside and "These filters are not valid" in riverside
 
 
-def test_the_report_of_another_cycle_shows_its_own_people(district_admin, district, cycle):
+def test_the_report_of_another_cycle_shows_its_own_people_and_offers_no_reminders(district_admin, district, cycle):
     other = TrainingCycle.objects.create(
         name="2025-2026",
         starts_on=date(2025, 7, 1),
@@ -222,3 +222,6 @@ def test_the_report_of_another_cycle_shows_its_own_people(district_admin, distri
     add_staff(50, Location.objects.get(name="Riverside High School"), "Teacher", other)
     html = report(district_admin, f"?cycle={other.pk}")
     assert "E050" in html and "E001" not in html
+    # Last school year's report offers no reminders (nor boxes to tick for them).
+    assert "Send a reminder" not in html and 'name="assignment"' not in html
+    assert "Send a reminder" in report(district_admin, f"?cycle={cycle.pk}")
