@@ -22,6 +22,7 @@ from staff.selectors import (
     OVERDUE,
     with_status,
 )
+from staff.services import cycle_current
 
 from .models import ReminderLog
 
@@ -163,8 +164,6 @@ def dashboard(*, user, cycle: TrainingCycle, today: date | None = None) -> Dashb
 
 def cycle_for_request(value: str | None) -> TrainingCycle | None:
     """The cycle named in a request, else the current one, else the latest."""
-    from staff.services import cycle_current
-
     if value:
         found = TrainingCycle.objects.filter(pk=value).first() if value.isdigit() else None
         if found:
@@ -244,3 +243,25 @@ def reminder_skip_reason(
     if assignment.recently_reminded:
         return SKIP_RECENT
     return None
+
+
+@dataclass
+class ReminderPreview:
+    """Who would get a reminder now, and who would not and why (a SKIP_* reason each)."""
+
+    will: list[Assignment]
+    skipped: list[tuple[Assignment, str]]
+
+
+def reminders_preview(*, assignments: QuerySet[Assignment]) -> ReminderPreview:
+    """The reminder rule applied to `assignments` (from with_reminder_facts) without sending
+    anything: what the confirmation page lists."""
+    current_cycle = cycle_current()
+    preview = ReminderPreview(will=[], skipped=[])
+    for assignment in assignments:
+        reason = reminder_skip_reason(assignment, current_cycle=current_cycle)
+        if reason is None:
+            preview.will.append(assignment)
+        else:
+            preview.skipped.append((assignment, reason))
+    return preview

@@ -26,7 +26,7 @@ from certificates.models import Acknowledgement, Certificate
 from quizzes.models import Attempt
 from staff.models import Assignment, AssignmentAdjustment, Staff, TrainingCycle
 from staff.selectors import EXEMPTION, OVERDUE, STATUS_LABELS, with_status
-from staff.services import AdjustmentRefused, assignment_exempt, assignment_extend, cycle_current
+from staff.services import AdjustmentRefused, assignment_exempt, assignment_extend
 
 from . import selectors
 from .forms import ExemptionForm, ExtensionForm
@@ -488,16 +488,14 @@ def remind(request):
             "reports/remind.html",
             {"error": error, "back_url": back_url, "cycle": cycle},
         )
-    current_cycle = cycle_current()
-    will, skipped = [], []
-    for assignment in chosen:
-        _decorate(assignment, today=timezone.localdate())
-        reason = selectors.reminder_skip_reason(assignment, current_cycle=current_cycle)
-        if reason is None:
-            will.append(assignment)
-        else:
-            assignment.skip_reason = selectors.skip_label(reason)
-            skipped.append(assignment)
+    preview = selectors.reminders_preview(assignments=chosen)
+    today = timezone.localdate()
+    for assignment in preview.will:
+        _decorate(assignment, today=today)
+    for assignment, reason in preview.skipped:
+        _decorate(assignment, today=today)
+        assignment.skip_reason = selectors.skip_label(reason)
+    will, skipped = preview.will, [assignment for assignment, _ in preview.skipped]
     return TemplateResponse(
         request,
         "reports/remind.html",
