@@ -212,7 +212,9 @@ def test_a_location_administrator_drills_down_only_into_their_own_location(
     assert "E001" not in riverside and "These filters are not valid" in riverside
 
 
-def test_the_report_of_another_cycle_shows_its_own_people_and_offers_no_reminders(district_admin, district, cycle):
+def test_the_report_of_another_cycle_shows_its_own_people_and_offers_no_reminders(
+    district_admin, district, cycle
+):
     other = TrainingCycle.objects.create(
         name="2025-2026",
         starts_on=date(2025, 7, 1),
