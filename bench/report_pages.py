@@ -33,7 +33,7 @@ def main() -> None:
     from django.test import Client
 
     from quizzes.models import Attempt, Quiz
-    from staff.models import Assignment, Location, Staff
+    from staff.models import Assignment, AssignmentAdjustment, Location, Staff
     from staff.services import cycle_open
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -83,6 +83,26 @@ def main() -> None:
             completed_at=datetime.combine(cycle.refresher_due_on, datetime.min.time(), UTC)
             - timedelta(days=3)
         )
+    # This cycle, one in twenty exempt and one in twenty given an extension, as HR would.
+    hr = User.objects.create_user("bench-hr@district.example")
+    open_rows = list(
+        Assignment.objects.filter(cycle=cycles[-1], completed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    AssignmentAdjustment.objects.bulk_create(
+        [
+            AssignmentAdjustment(
+                assignment_id=pk,
+                kind="exemption" if n % 2 else "extension",
+                due_on=None if n % 2 else cycles[-1].ends_on,
+                reason="Long-term leave",
+                made_by=hr,
+            )
+            for n, pk in enumerate(rng.sample(open_rows, STAFF // 10))
+        ],
+        batch_size=2000,
+    )
     quiz = Quiz.objects.order_by("section__path").first()
     active = rng.sample(range(STAFF), STAFF // 4)
     Attempt.objects.bulk_create(
@@ -99,7 +119,8 @@ def main() -> None:
         batch_size=2000,
     )
     print(
-        f"built {STAFF} staff, {LOCATIONS} locations, 3 cycles, {len(active)} attempts "
+        f"built {STAFF} staff, {LOCATIONS} locations, 3 cycles, {len(active)} attempts, "
+        f"{STAFF // 10} extensions and exemptions "
         f"in {time.perf_counter() - started:.1f} s"
     )
 
@@ -111,6 +132,10 @@ def main() -> None:
         ("staff report, first page", "/admin/completion/staff/"),
         ("staff report, overdue filter", "/admin/completion/staff/?status=overdue"),
         ("staff report, sorted by status", "/admin/completion/staff/?ordering=status"),
+        ("staff report, exempt filter", "/admin/completion/staff/?status=exempt"),
+        ("staff report, sorted by due date", "/admin/completion/staff/?ordering=effective_due_on"),
+        ("staff report, search", "/admin/completion/staff/?q=last0123"),
+        ("reminder confirmation, overdue", "/admin/completion/staff/remind/?status=overdue"),
     ):
         timings = []
         for _ in range(6):

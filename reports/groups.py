@@ -25,6 +25,7 @@ GROUP_PERMISSIONS = {
         "staff.view_staff",
         "staff.add_staff",
         "staff.change_staff",
+        "staff.change_assignment",
         "jobs.view_outgoingemail",
         "jobs.change_outgoingemail",
     ],
@@ -44,6 +45,9 @@ GROUP_PERMISSIONS = {
         "staff.add_trainingcycle",
         "staff.change_trainingcycle",
         "staff.view_assignment",
+        # Extend a due date or exempt someone from a cycle, with a reason (the only way an
+        # assignment changes: staff/apps.py).
+        "staff.change_assignment",
         "certificates.view_certificate",
         "jobs.view_outgoingemail",
         "jobs.change_outgoingemail",

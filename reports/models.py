@@ -32,13 +32,22 @@ class LocationAccess(models.Model):
 
 
 class ReminderLog(models.Model):
-    """One reminder e-mail sent to a staff member about one assignment."""
+    """One reminder e-mail sent to a staff member about one assignment: by the daily command
+    (no sender) or by an administrator from the staff report."""
 
     assignment = models.ForeignKey(
         "staff.Assignment", on_delete=models.CASCADE, related_name="reminders"
     )
     sent_on = models.DateField(_("sent on"))
     overdue = models.BooleanField(_("was overdue"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
 
     class Meta:
         verbose_name = _("reminder sent")

@@ -1,6 +1,6 @@
 """The compliance records of one training cycle as an archive for records retention: every
-assignment, quiz attempt, acknowledgement and certificate, as JSON and as CSV, with a SHA-256
-checksum of each file in a manifest."""
+assignment, due-date extension and exemption, quiz attempt, acknowledgement and certificate,
+as JSON and as CSV, with a SHA-256 checksum of each file in a manifest."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from certificates.models import Acknowledgement, Certificate
 from eupsite.district_time import iso_text
 from eupsite.files import neutralise_formula
 from quizzes.models import Attempt
-from staff.models import Assignment, TrainingCycle
+from staff.models import Assignment, AssignmentAdjustment, TrainingCycle
 
 
 def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
@@ -50,6 +50,20 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "completed_at": iso_text(a.completed_at),
             }
             for a in assignments
+        ],
+        # Who extended a due date or exempted someone, when and why, oldest first.
+        "adjustments": [
+            {
+                "employee_id": a.assignment.staff.employee_id,
+                "kind": a.kind,
+                "due_on": a.due_on,
+                "reason": a.reason,
+                "made_by": a.made_by.username,
+                "made_at": a.made_at,
+            }
+            for a in AssignmentAdjustment.objects.filter(assignment__cycle=cycle)
+            .select_related("assignment__staff", "made_by")
+            .order_by("assignment__staff__employee_id", "pk")
         ],
         "attempts": [
             {

@@ -1,25 +1,28 @@
 """Reminders: e-mail staff whose training is due within a week or overdue, and send each
-location administrator a weekly digest of their overdue staff. Each e-mail is recorded in the
-same transaction that queues it for the worker, so running again the same day queues nothing."""
+location administrator a weekly digest of their overdue staff. Administrators can also send
+reminders from the staff report. Each e-mail is recorded in the same transaction that queues it
+for the worker, and one rule (selectors.reminder_skip_reason) decides for the command and the
+report alike, so nobody is reminded twice within REMINDER_INTERVAL_DAYS."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from jobs.models import OutgoingEmail
 from jobs.services import email_queue
-from staff.models import Assignment
+from staff.models import Assignment, TrainingCycle
+from staff.selectors import EXEMPT, OVERDUE, with_status
 from staff.services import cycle_current
 
 from .models import DigestLog, LocationAccess, ReminderLog
+from .selectors import SKIP_NO_EMAIL, SKIP_RECENT, reminder_skip_reason, with_reminder_facts
 
 
 @dataclass
@@ -27,6 +30,83 @@ class ReminderReport:
     reminders: int = 0
     digests: int = 0
     skipped_recent: int = 0
+    skipped_no_email: int = 0
+
+
+def reminder_send(
+    *,
+    assignment: Assignment,
+    today: date,
+    current_cycle: TrainingCycle | None,
+    sent_by=None,
+) -> str | None:
+    """Queue one reminder to the person of `assignment` (from selectors.with_reminder_facts)
+    and record it, unless the rule says no. Returns None when queued, else why not (a SKIP_*
+    reason). The log row and the e-mail are written together, and one log row a day per
+    assignment is a database constraint: two administrators clicking at once send one."""
+    reason = reminder_skip_reason(assignment, current_cycle=current_cycle)
+    if reason is not None:
+        return reason
+    due_on = assignment.effective_due_on
+    overdue = today > due_on
+    with transaction.atomic():
+        _, created = ReminderLog.objects.get_or_create(
+            assignment=assignment,
+            sent_on=today,
+            defaults={"overdue": overdue, "sent_by": sent_by},
+        )
+        if not created:
+            return SKIP_RECENT
+        email_queue(
+            kind=OutgoingEmail.Kind.REMINDER,
+            to=assignment.staff.email,
+            subject=(
+                f"Overdue: your training was due {due_on:%B %-d}"
+                if overdue
+                else f"Reminder: your training is due {due_on:%B %-d}"
+            ),
+            body=render_to_string(
+                "reports/email/reminder.txt",
+                {
+                    "assignment": assignment,
+                    "due_on": due_on,
+                    "overdue": overdue,
+                    "site": settings.WAGTAILADMIN_BASE_URL,
+                    "district": settings.DISTRICT_NAME,
+                },
+            ),
+        )
+    return None
+
+
+@dataclass
+class ReminderOutcome:
+    """What happened to a batch of reminders an administrator sent."""
+
+    queued: list[Assignment] = field(default_factory=list)
+    skipped: list[tuple[Assignment, str]] = field(default_factory=list)
+
+
+def reminders_send_chosen(
+    *,
+    assignments: Iterable[Assignment],
+    sent_by,
+    today: date | None = None,
+) -> ReminderOutcome:
+    """Send reminders to the staff an administrator chose in the staff report, under the same
+    rule as the daily command. `assignments` come from selectors.with_reminder_facts."""
+    today = today or timezone.localdate()
+    current_cycle = cycle_current(today=today)
+    outcome = ReminderOutcome()
+    for assignment in assignments:
+        reason = reminder_send(
+            assignment=assignment, today=today, current_cycle=current_cycle, sent_by=sent_by
+        )
+        if reason is None:
+            outcome.queued.append(assignment)
+        else:
+            outcome.skipped.append((assignment, reason))
+    return outcome
 
 
 def reminders_send(
@@ -43,57 +123,32 @@ def reminders_send(
     cycle = cycle_current(today=today)
     if cycle is None:
         return report
-    recent = ReminderLog.objects.filter(
-        assignment=OuterRef("pk"), sent_on__gt=today - timedelta(days=every_days)
-    )
+    # The database narrows to those the rule could say yes to and who are due within
+    # `days_before`; reminder_send then decides each one by the rule itself.
     due = (
-        Assignment.objects.filter(
-            cycle=cycle,
-            completed_at__isnull=True,
-            staff__is_active=True,
-            staff__user__is_active=True,
-            due_on__lte=today + timedelta(days=days_before),
+        with_reminder_facts(
+            Assignment.objects.filter(
+                cycle=cycle,
+                completed_at__isnull=True,
+                staff__is_active=True,
+                staff__user__is_active=True,
+            ),
+            today=today,
+            every_days=every_days,
         )
-        # Staff without a work e-mail cannot be reminded by e-mail (their principal's digest
-        # still lists them).
-        .exclude(staff__email="")
-        .annotate(recently_reminded=Exists(recent))
-        .select_related("staff", "cycle")
-        .order_by("staff__location_id", "staff__last_name")
+        .exclude(status=EXEMPT)
+        .filter(effective_due_on__lte=today + timedelta(days=days_before))
+        .order_by("staff__location_id", "staff__last_name", "pk")
     )
     total = due.count()
     for index, assignment in enumerate(due.iterator(chunk_size=500), start=1):
-        if assignment.recently_reminded:
+        reason = reminder_send(assignment=assignment, today=today, current_cycle=cycle)
+        if reason is None:
+            report.reminders += 1
+        elif reason == SKIP_RECENT:
             report.skipped_recent += 1
-            continue
-        overdue = assignment.due_on < today
-        # The log row and the queued e-mail are written together: a second run the same day
-        # finds the log and queues nothing.
-        with transaction.atomic():
-            _, created = ReminderLog.objects.get_or_create(
-                assignment=assignment, sent_on=today, defaults={"overdue": overdue}
-            )
-            if not created:
-                continue
-            email_queue(
-                kind=OutgoingEmail.Kind.REMINDER,
-                to=assignment.staff.email,
-                subject=(
-                    f"Overdue: your training was due {assignment.due_on:%B %-d}"
-                    if overdue
-                    else f"Reminder: your training is due {assignment.due_on:%B %-d}"
-                ),
-                body=render_to_string(
-                    "reports/email/reminder.txt",
-                    {
-                        "assignment": assignment,
-                        "overdue": overdue,
-                        "site": settings.WAGTAILADMIN_BASE_URL,
-                        "district": settings.DISTRICT_NAME,
-                    },
-                ),
-            )
-        report.reminders += 1
+        elif reason == SKIP_NO_EMAIL:
+            report.skipped_no_email += 1
         if progress and (index % 500 == 0 or index == total):
             progress(f"{index}/{total} assignments checked, {report.reminders} reminders queued")
     report.digests = _digests_send(cycle=cycle, today=today, every_days=digest_every_days)
@@ -112,14 +167,16 @@ def _digests_send(*, cycle, today: date, every_days: int) -> int:
             sent_on__gt=today - timedelta(days=every_days),
         ).exists():
             continue
+        # The status rule itself: exempt staff are not overdue, and extended ones are overdue
+        # only after their new date.
         overdue = list(
-            Assignment.objects.filter(
-                cycle=cycle,
-                completed_at__isnull=True,
-                due_on__lt=today,
-                staff__is_active=True,
-                staff__location=access.location,
+            with_status(
+                Assignment.objects.filter(
+                    cycle=cycle, staff__is_active=True, staff__location=access.location
+                ),
+                today=today,
             )
+            .filter(status=OVERDUE)
             .select_related("staff")
             .order_by("staff__last_name", "staff__first_name")
         )

@@ -1,25 +1,53 @@
 """Administrator views in the Wagtail admin: the completion dashboard, the staff report (with
-CSV/XLSX export) and one person's record. Every view is scoped to the user's locations."""
+CSV/XLSX export and reminders), and one person's record with its extensions and exemptions.
+Every view is scoped to the user's locations."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import django_filters
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
-from certificates.models import Certificate
+from certificates.models import Acknowledgement, Certificate
 from eupsite.files import neutralise_formula
-from staff.models import Assignment, Staff, TrainingCycle
-from staff.selectors import STATUS_LABELS
+from quizzes.models import Attempt
+from staff.models import Assignment, AssignmentAdjustment, Staff, TrainingCycle
+from staff.selectors import EXEMPTION, OVERDUE, STATUS_LABELS, with_status
+from staff.services import AdjustmentRefused, assignment_exempt, assignment_extend
 
 from . import selectors
+from .forms import ExemptionForm, ExtensionForm
+from .services import reminders_send_chosen
+
+# How dates read on every report page: "Dec 13, 2026".
+DATE = "M j, Y"
+# The report's filters, carried through the reminder pages so "back" returns to the same list.
+FILTER_PARAMS = ("cycle", "location", "job_title", "status", "q")
+# The reminder confirmation lists at most this many people per table (the rest are counted).
+LISTED_AT_MOST = 500
+
+REMIND_NONE_SELECTED = _(
+    "Select at least one person with the boxes in the first column, or send to everyone shown."
+)
+REMIND_BAD_SELECTION = _(
+    "Some of the chosen staff are not in your report for this cycle; nothing was sent. "
+    "Go back to the report and choose again."
+)
+REMIND_BAD_FILTERS = _("These filters are not valid: %(errors)s")
 
 
 def _require_reports(request):
@@ -27,25 +55,50 @@ def _require_reports(request):
         raise PermissionDenied
 
 
+def _staff_report_url(**params) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return reverse("reports_staff") + (f"?{query}" if query else "")
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+def linked_rate(rate, *, cycle, param: str | None = None) -> dict:
+    """A dashboard row: the rate, the staff report's address for its group (`param` =
+    location or job_title, none for the overall figures) and one for each status in it."""
+    filters = {"cycle": cycle.pk} | ({param: rate.key} if param else {})
+    return {
+        "rate": rate,
+        "url": _staff_report_url(**filters),
+        "figures": {
+            status: _staff_report_url(**filters, status=status) for status in selectors.STATUSES
+        },
+    }
+
+
 def dashboard(request):
     _require_reports(request)
     cycle = selectors.cycle_for_request(request.GET.get("cycle"))
     data = selectors.dashboard(user=request.user, cycle=cycle) if cycle else None
-    return TemplateResponse(
-        request,
-        "reports/dashboard.html",
-        {
-            "data": data,
-            "cycles": TrainingCycle.objects.all(),
-            "cycle": cycle,
-            "chart": _chart(data.by_location) if data else None,
-        },
-    )
+    context = {"data": data, "cycles": TrainingCycle.objects.all(), "cycle": cycle}
+    if data:
+        context |= {
+            "overall": linked_rate(data.overall, cycle=cycle),
+            "by_location": [
+                linked_rate(r, cycle=cycle, param="location") for r in data.by_location
+            ],
+            "by_job_title": [
+                linked_rate(r, cycle=cycle, param="job_title") for r in data.by_job_title
+            ],
+            "chart": _chart(data.by_location, cycle),
+        }
+    return TemplateResponse(request, "reports/dashboard.html", context)
 
 
-def _chart(rates):
+def _chart(rates, cycle):
     """Geometry of a horizontal bar chart (drawn as SVG in the template): one bar per
-    location, its percentage written beside it so colour is never the only cue."""
+    location, its percentage written beside it so colour is never the only cue, and its label
+    a link to the location's staff."""
     bar, gap, label_width, width = 22, 10, 260, 300
     rows = []
     for index, rate in enumerate(rates):
@@ -53,11 +106,12 @@ def _chart(rates):
         rows.append(
             {
                 "label": rate.label,
+                "url": _staff_report_url(cycle=cycle.pk, location=rate.key),
                 "y": y,
                 "text_y": y + bar * 0.7,
                 "width": round(width * rate.percent / 100, 1),
                 "percent": rate.percent,
-                "text": f"{rate.percent:g} % ({rate.completed}/{rate.assigned})",
+                "text": f"{rate.percent:g} % ({rate.completed}/{rate.expected})",
                 "value_x": label_width + round(width * rate.percent / 100, 1) + 6,
             }
         )
@@ -69,6 +123,9 @@ def _chart(rates):
         "width": label_width + width + 140,
         "track": width,
     }
+
+
+# --- the staff report --------------------------------------------------------------------------
 
 
 class StaffReportFilterSet(WagtailFilterSet):
@@ -85,15 +142,7 @@ class StaffReportFilterSet(WagtailFilterSet):
         queryset=lambda request: selectors.visible_locations(user=request.user),
     )
     job_title = django_filters.ChoiceFilter(
-        label=_("Job title"),
-        field_name="staff__job_title",
-        choices=lambda: [
-            (title, title)
-            for title in Staff.objects.order_by("job_title")
-            .values_list("job_title", flat=True)
-            .distinct()
-            if title
-        ],
+        label=_("Job title"), method="with_job_title", choices=[]
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=list(STATUS_LABELS.items()))
 
@@ -101,32 +150,64 @@ class StaffReportFilterSet(WagtailFilterSet):
         model = Assignment
         fields = []
 
+    def __init__(self, *args, cycle: TrainingCycle | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the titles of the staff this person may see in this cycle (one query, when the
+        # form is built).
+        user = self.request.user
+
+        def titles():
+            if cycle is None:
+                return []
+            return [
+                (title or selectors.NO_JOB_TITLE, title or _("(no job title)"))
+                for title in selectors.job_titles(user=user, cycle=cycle)
+            ]
+
+        self.filters["job_title"].extra["choices"] = titles
+
     def in_cycle(self, queryset, name, value):
         # The view narrows to the chosen cycle before filtering (the figures need it too).
         return queryset
 
     def search(self, queryset, name, value):
-        words = value.split()
-        for word in words:
-            queryset = queryset.filter(
-                Q(staff__first_name__icontains=word)
-                | Q(staff__last_name__icontains=word)
-                | Q(staff__employee_id__icontains=word)
-            )
-        return queryset
+        return selectors.search_assignments(queryset, words=value)
+
+    def with_job_title(self, queryset, name, value):
+        return queryset.filter(staff__job_title="" if value == selectors.NO_JOB_TITLE else value)
+
+
+class SelectColumn(Column):
+    """A plain checkbox per row, belonging to the "send a reminder" form: it works without
+    JavaScript, unlike Wagtail's bulk-action checkboxes."""
+
+    cell_template_name = "reports/tables/select_cell.html"
 
 
 class StatusColumn(Column):
-    def get_value(self, instance):
-        return STATUS_LABELS[instance.status]
+    cell_template_name = "reports/tables/status_cell.html"
+
+
+class DueColumn(Column):
+    cell_template_name = "reports/tables/due_cell.html"
+
+
+class DateColumn(Column):
+    """A date written out ("Dec 13, 2026"), never "1 month ago"."""
+
+    cell_template_name = "reports/tables/date_cell.html"
 
 
 class StaffReportView(ReportView):
     page_title = _("Staff training report")
     header_icon = "table"
+    # "No staff match your query." when the filters leave nobody.
+    verbose_name = _("staff member")
+    verbose_name_plural = _("staff")
     filterset_class = StaffReportFilterSet
     index_url_name = "reports_staff"
     index_results_url_name = "reports_staff_results"
+    results_template_name = "reports/staff_report_results.html"
     paginate_by = 50
     default_ordering = "staff__last_name"
     list_export = [
@@ -136,7 +217,11 @@ class StaffReportView(ReportView):
         "staff.location.name",
         "staff.job_title",
         "status_label",
+        "days_overdue",
+        "effective_due_on",
         "due_on",
+        "adjustment_label",
+        "adjustment_reason",
         "completed_on",
         "certificate_code",
     ]
@@ -147,11 +232,16 @@ class StaffReportView(ReportView):
         "staff.location.name": _("Location"),
         "staff.job_title": _("Job title"),
         "status_label": _("Status"),
-        "due_on": _("Due"),
+        "days_overdue": _("Days overdue"),
+        "effective_due_on": _("Due"),
+        "due_on": _("Originally due"),
+        "adjustment_label": _("Extension or exemption"),
+        "adjustment_reason": _("Reason"),
         "completed_on": _("Completed"),
         "certificate_code": _("Certificate"),
     }
     columns = [
+        SelectColumn("select", label=_("Select"), accessor="pk"),
         TitleColumn(
             "staff",
             label=_("Name"),
@@ -178,8 +268,8 @@ class StaffReportView(ReportView):
             accessor=lambda a: a.staff.job_title,
         ),
         StatusColumn("status", label=_("Status"), sort_key="status"),
-        DateColumn("due_on", label=_("Due"), sort_key="due_on"),
-        DateColumn("completed_at", label=_("Completed"), sort_key="completed_at"),
+        DueColumn("effective_due_on", label=_("Due"), sort_key="effective_due_on"),
+        DateColumn("completed_on", label=_("Completed"), sort_key="completed_at"),
         Column("certificate_code", label=_("Certificate")),
     ]
 
@@ -187,15 +277,39 @@ class StaffReportView(ReportView):
         _require_reports(request)
         return super().dispatch(request, *args, **kwargs)
 
+    @cached_property
+    def cycle(self) -> TrainingCycle | None:
+        return selectors.cycle_for_request(self.request.GET.get("cycle"))
+
+    @cached_property
+    def today(self):
+        return timezone.localdate()
+
+    @cached_property
+    def can_remind(self) -> bool:
+        """Reminders are for this school year's training: a past cycle's report offers none.
+        (By dates: no query. The reminder rule itself checks the current cycle again.)"""
+        return self.cycle is not None and self.cycle.starts_on <= self.today <= self.cycle.ends_on
+
     def get_filename(self):
         return f"staff-training-{self.cycle.name if self.cycle else 'report'}"
 
+    def get_table(self, object_list):
+        columns = (
+            self.columns
+            if self.can_remind
+            else [column for column in self.columns if not isinstance(column, SelectColumn)]
+        )
+        return self.table_class(columns, object_list, **self.get_table_kwargs())
+
+    def get_filterset_kwargs(self):
+        return super().get_filterset_kwargs() | {"cycle": self.cycle}
+
     def get_base_queryset(self):
-        self.cycle = selectors.cycle_for_request(self.request.GET.get("cycle"))
         if self.cycle is None:
             return Assignment.objects.none()
         return selectors.report_assignments(
-            user=self.request.user, cycle=self.cycle
+            user=self.request.user, cycle=self.cycle, today=self.today
         ).select_related("staff__location", "certificate")
 
     def get_queryset(self):
@@ -206,13 +320,22 @@ class StaffReportView(ReportView):
             queryset = queryset.order_by(ordering, "pk")
         return queryset
 
+    def filter_queryset(self, queryset):
+        # An invalid filter (a location outside the user's, a job title nobody here has) shows
+        # nothing and says why, rather than silently showing everyone.
+        if self.filters and self.filters.is_bound and not self.filters.is_valid():
+            return queryset.none()
+        return super().filter_queryset(queryset)
+
     def decorate_paginated_queryset(self, object_list):
         for assignment in object_list:
-            _decorate(assignment)
+            _decorate(assignment, today=self.today)
+            _decorate_certificate(assignment)
         return object_list
 
     def to_row_dict(self, item):
-        _decorate(item)
+        _decorate(item, today=self.today)
+        _decorate_certificate(item)
         row = super().to_row_dict(item)
         return {field: neutralise_formula(value) for field, value in row.items()}
 
@@ -220,31 +343,192 @@ class StaffReportView(ReportView):
         context = super().get_context_data(**kwargs)
         context["cycle"] = self.cycle
         context["cycles"] = TrainingCycle.objects.all()
+        context["filter_errors"] = _filter_errors(self.filters)
+        # The reminder pages get the report's filters, with the cycle always named.
+        params = [(n, v) for n, v in _filter_params(self.request.GET) if n != "cycle"]
+        if self.cycle is not None:
+            params.insert(0, ("cycle", str(self.cycle.pk)))
+        context["remind_params"] = params
+        context["can_remind"] = self.can_remind
+        context["remind_all_url"] = (
+            reverse("reports_remind") + "?" + urlencode([*params, ("scope", "filtered")])
+        )
         return context
 
 
-def _decorate(assignment):
+def _filter_params(query) -> list[tuple[str, str]]:
+    """The report's own filters from a query string, to carry through the reminder pages."""
+    return [(name, query[name]) for name in FILTER_PARAMS if query.get(name)]
+
+
+def _filter_errors(filters) -> str:
+    if not filters or not filters.is_bound or filters.is_valid():
+        return ""
+    return " ".join(
+        f"{filters.form.fields[name].label}: {' '.join(errors)}"
+        for name, errors in filters.form.errors.items()
+    )
+
+
+def _decorate(assignment, *, today):
     """Add the display values the report's columns and exports read."""
-    assignment.status_label = STATUS_LABELS[assignment.status]
-    assignment.completed_on = assignment.completed_at.date() if assignment.completed_at else None
+    assignment.status_label = str(STATUS_LABELS[assignment.status])
+    assignment.days_overdue = (
+        (today - assignment.effective_due_on).days if assignment.status == OVERDUE else None
+    )
+    assignment.completed_on = (
+        timezone.localdate(assignment.completed_at) if assignment.completed_at else None
+    )
+    assignment.adjustment_label = (
+        str(AssignmentAdjustment.Kind(assignment.adjustment_kind).label)
+        if assignment.adjustment_kind
+        else ""
+    )
+    assignment.adjustment_reason = assignment.adjustment_reason or ""
+
+
+def _decorate_certificate(assignment):
+    # The report selects the certificate with its row: no query here.
     try:
         assignment.certificate_code = assignment.certificate.code
     except Certificate.DoesNotExist:
         assignment.certificate_code = ""
 
 
-def person_record(request, staff_id: int):
-    """Everything about one staff member's training: every cycle, its attempts, acknowledgement
-    and certificate. 404 for staff outside the administrator's locations."""
+# --- reminders from the report -----------------------------------------------------------------
+
+
+def _chosen_assignments(request, data, cycle):
+    """(the assignments chosen for reminders with the facts the rule reads, an error message).
+    Chosen either by their ids (boxes ticked in the report, or the list a confirmation showed)
+    or by the report's filters; always within the user's locations and the cycle."""
+    today = timezone.localdate()
+    # Ticked boxes arrive one field each (50 a page at most); the confirmation sends its list
+    # as one field, since a form may carry at most DATA_UPLOAD_MAX_NUMBER_FIELDS fields.
+    ids = data.getlist("assignment") or data.get("assignments", "").split()
+    # A POST sends exactly the people its confirmation listed, never a filter's fresh result.
+    if data.get("scope") == "selected" or ids or request.method == "POST":
+        if not ids:
+            return None, REMIND_NONE_SELECTED
+        if not all(value.isdigit() for value in ids):
+            return None, REMIND_BAD_SELECTION
+        ids = {int(value) for value in ids}
+        chosen = selectors.visible_assignments(user=request.user, cycle=cycle).filter(pk__in=ids)
+        if chosen.count() != len(ids):
+            return None, REMIND_BAD_SELECTION
+    else:
+        filters = StaffReportFilterSet(
+            data=data,
+            request=request,
+            cycle=cycle,
+            queryset=selectors.report_assignments(user=request.user, cycle=cycle, today=today),
+        )
+        if not filters.is_valid():
+            return None, str(REMIND_BAD_FILTERS) % {"errors": _filter_errors(filters)}
+        chosen = Assignment.objects.filter(pk__in=filters.qs.values("pk"))
+    return (
+        selectors.with_reminder_facts(chosen, today=today).order_by(
+            "staff__last_name", "staff__first_name", "pk"
+        ),
+        None,
+    )
+
+
+def remind(request):
+    """Send reminders to the staff chosen in the report: first a page listing who will get one
+    and who is skipped and why, then (POST) queue them and go back to the report saying how
+    many were queued. Plain forms: keyboard and no JavaScript are enough."""
     _require_reports(request)
-    staff = get_object_or_404(
+    data = request.POST if request.method == "POST" else request.GET
+    cycle = selectors.cycle_for_request(data.get("cycle"))
+    filter_params = _filter_params(data)
+    back_url = _staff_report_url(**dict(filter_params))
+    if cycle is None:
+        raise Http404
+    chosen, error = _chosen_assignments(request, data, cycle)
+    if request.method == "POST" and error is None:
+        outcome = reminders_send_chosen(assignments=chosen, sent_by=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d reminder queued for sending.",
+                "%(count)d reminders queued for sending.",
+                len(outcome.queued),
+            )
+            % {"count": len(outcome.queued)},
+        )
+        if outcome.skipped:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d person was skipped: %(names)s.",
+                    "%(count)d people were skipped: %(names)s.",
+                    len(outcome.skipped),
+                )
+                % {
+                    "count": len(outcome.skipped),
+                    "names": "; ".join(
+                        f"{a.staff.full_name} ({selectors.skip_label(reason)})"
+                        for a, reason in outcome.skipped[:20]
+                    ),
+                },
+            )
+        return redirect(back_url)
+    if error is not None:
+        return TemplateResponse(
+            request,
+            "reports/remind.html",
+            {"error": error, "back_url": back_url, "cycle": cycle},
+        )
+    preview = selectors.reminders_preview(assignments=chosen)
+    today = timezone.localdate()
+    for assignment in preview.will:
+        _decorate(assignment, today=today)
+    for assignment, reason in preview.skipped:
+        _decorate(assignment, today=today)
+        assignment.skip_reason = selectors.skip_label(reason)
+    will, skipped = preview.will, [assignment for assignment, _ in preview.skipped]
+    return TemplateResponse(
+        request,
+        "reports/remind.html",
+        {
+            "cycle": cycle,
+            "will": will[:LISTED_AT_MOST],
+            "will_count": len(will),
+            "will_ids": [a.pk for a in will],
+            "skipped": skipped[:LISTED_AT_MOST],
+            "skipped_count": len(skipped),
+            "listed_at_most": LISTED_AT_MOST,
+            "filter_params": filter_params,
+            "back_url": back_url,
+        },
+    )
+
+
+# --- one person's record -----------------------------------------------------------------------
+
+
+def _visible_staff(request, staff_id: int) -> Staff:
+    return get_object_or_404(
         Staff.objects.select_related("location", "user"),
         pk=staff_id,
         location__in=selectors.visible_locations(user=request.user),
     )
-    from quizzes.models import Attempt
 
-    assignments = list(staff.assignments.select_related("cycle").order_by("-cycle__starts_on"))
+
+def person_record(request, staff_id: int, *, forms: dict | None = None):
+    """Everything about one staff member's training: every cycle with its status, due date and
+    the history of its extensions and exemptions, its attempts, acknowledgement and
+    certificate. 404 for staff outside the administrator's locations. HR and district
+    administrators also get the forms to extend a due date or exempt."""
+    _require_reports(request)
+    staff = _visible_staff(request, staff_id)
+    today = timezone.localdate()
+    assignments = list(
+        with_status(staff.assignments.select_related("cycle"), today=today).order_by(
+            "-cycle__starts_on"
+        )
+    )
     attempts = list(
         Attempt.objects.filter(user=staff.user, submitted_at__isnull=False)
         .select_related("quiz__section")
@@ -252,25 +536,103 @@ def person_record(request, staff_id: int):
         if staff.user_id
         else []
     )
-    from certificates.models import Acknowledgement
-
     acknowledgements = {
         a.assignment_id: a for a in Acknowledgement.objects.filter(assignment__in=assignments)
     }
     certificates = {
         c.assignment_id: c for c in Certificate.objects.filter(assignment__in=assignments)
     }
+    history: dict[int, list[AssignmentAdjustment]] = {}
+    for adjustment in AssignmentAdjustment.objects.filter(
+        assignment__in=assignments
+    ).select_related("made_by"):
+        history.setdefault(adjustment.assignment_id, []).append(adjustment)
+    can_adjust = selectors.can_adjust_assignments(request.user)
+    forms = forms or {}
     cycles = []
     for assignment in assignments:
         cycle = assignment.cycle
+        adjustable = can_adjust and assignment.completed_at is None
         cycles.append(
             {
                 "assignment": assignment,
+                "status_label": STATUS_LABELS[assignment.status],
+                "days_overdue": (today - assignment.effective_due_on).days
+                if assignment.status == OVERDUE
+                else None,
+                "adjustments": history.get(assignment.pk, []),
                 "attempts": [
-                    a for a in attempts if cycle.starts_on <= a.started_at.date() <= cycle.ends_on
+                    a
+                    for a in attempts
+                    if cycle.starts_on <= timezone.localdate(a.started_at) <= cycle.ends_on
                 ],
                 "acknowledgement": acknowledgements.get(assignment.pk),
                 "certificate": certificates.get(assignment.pk),
+                # A form sent back with a message is always shown, with it; otherwise the
+                # forms appear where they can succeed.
+                "extension_form": forms.get(("extend", assignment.pk))
+                or (
+                    ExtensionForm(prefix=f"extend-{assignment.pk}")
+                    if adjustable and cycle.ends_on >= today
+                    else None
+                ),
+                "exemption_form": forms.get(("exempt", assignment.pk))
+                or (
+                    ExemptionForm(prefix=f"exempt-{assignment.pk}")
+                    if adjustable and assignment.adjustment_kind != EXEMPTION
+                    else None
+                ),
             }
         )
-    return TemplateResponse(request, "reports/person.html", {"staff": staff, "cycles": cycles})
+    return TemplateResponse(
+        request,
+        "reports/person.html",
+        {"staff": staff, "cycles": cycles, "can_adjust": can_adjust, "today": today},
+    )
+
+
+def person_adjust(request, staff_id: int, assignment_id: int, action: str):
+    """Record an extension or an exemption, with its reason, from the person record. 403
+    without staff.change_assignment (principals see the record but do not grant), 404 for
+    staff outside the user's locations or someone else's assignment. A refusal shows the
+    record again with the form and one message; nothing is written. Only POST writes."""
+    _require_reports(request)
+    if not selectors.can_adjust_assignments(request.user):
+        raise PermissionDenied
+    staff = _visible_staff(request, staff_id)
+    assignment = get_object_or_404(Assignment, pk=assignment_id, staff=staff)
+    if request.method != "POST":
+        # The address of a form sent back with a message, opened again: show the record.
+        return redirect("reports_person", staff_id=staff.pk)
+    form_class = ExtensionForm if action == "extend" else ExemptionForm
+    form = form_class(request.POST, prefix=f"{action}-{assignment.pk}")
+    if form.is_valid():
+        try:
+            if action == "extend":
+                adjustment = assignment_extend(
+                    assignment_id=assignment.pk,
+                    due_on=form.cleaned_data["due_on"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+                message = _("Due date of %(name)s for %(cycle)s extended to %(date)s.") % {
+                    "name": staff.full_name,
+                    "cycle": assignment.cycle.name,
+                    "date": date_format(adjustment.due_on, DATE),
+                }
+            else:
+                assignment_exempt(
+                    assignment_id=assignment.pk,
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+                message = _("%(name)s is exempt from %(cycle)s.") % {
+                    "name": staff.full_name,
+                    "cycle": assignment.cycle.name,
+                }
+        except AdjustmentRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, message)
+            return redirect("reports_person", staff_id=staff.pk)
+    return person_record(request, staff.pk, forms={(action, assignment.pk): form})

@@ -18,7 +18,20 @@ def report_urls():
             views.StaffReportView.as_view(results_only=True),
             name="reports_staff_results",
         ),
+        path("completion/staff/remind/", views.remind, name="reports_remind"),
         path("completion/person/<int:staff_id>/", views.person_record, name="reports_person"),
+        path(
+            "completion/person/<int:staff_id>/assignments/<int:assignment_id>/extend/",
+            views.person_adjust,
+            {"action": "extend"},
+            name="reports_person_extend",
+        ),
+        path(
+            "completion/person/<int:staff_id>/assignments/<int:assignment_id>/exempt/",
+            views.person_adjust,
+            {"action": "exempt"},
+            name="reports_person_exempt",
+        ),
     ]
 
 
@@ -53,7 +66,11 @@ class CompletionPanel(Component):
         if cycle is None:
             return ""
         data = selectors.dashboard(user=self.request.user, cycle=cycle)
-        return render_to_string("reports/home_panel.html", {"data": data}, request=self.request)
+        return render_to_string(
+            "reports/home_panel.html",
+            {"data": data, "overall": views.linked_rate(data.overall, cycle=cycle)},
+            request=self.request,
+        )
 
 
 @hooks.register("construct_homepage_panels")

@@ -6,9 +6,11 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
-from django.utils import formats
+from django.db.models.functions import Length, Lower, Trim
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+
+from .folding import staff_search_text
 
 
 class Location(models.Model):
@@ -56,6 +58,10 @@ class Staff(models.Model):
     invited_at = models.DateTimeField(_("invitation sent"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Name and employee id without accents, case-folded (staff/folding.py), so that "Nunez"
+    # finds "Núñez" on every database. Written with the name: here for single saves, and by
+    # roster_apply for its bulk writes.
+    search_text = models.CharField(max_length=1000, editable=False, blank=True, default="")
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -74,6 +80,17 @@ class Staff(models.Model):
 
     def __str__(self):
         return f"{self.full_name} ({self.employee_id})"
+
+    def save(self, *args, **kwargs):
+        self.search_text = staff_search_text(
+            first_name=self.first_name, last_name=self.last_name, employee_id=self.employee_id
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name", "employee_id"} & set(
+            update_fields
+        ):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -130,6 +147,52 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.staff} – {self.cycle}"
+
+
+class AssignmentAdjustment(models.Model):
+    """HR or a district administrator extended an assignment's due date or exempted the person
+    from the cycle (long-term leave, say), with a reason. Append-only: a change of mind is a new
+    row, so the history of who decided what, when and why stays whole. The latest row decides
+    (staff.selectors.with_adjustment): an extension sets the due date (and ends an exemption),
+    an exemption takes the assignment out of the cycle's figures and reminders."""
+
+    class Kind(models.TextChoices):
+        EXTENSION = "extension", _("Due date extended")
+        EXEMPTION = "exemption", _("Exempt from this cycle")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    due_on = models.DateField(_("new due date"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=1000)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["assignment", "pk"]
+        verbose_name = _("due date extension or exemption")
+        verbose_name_plural = _("due date extensions and exemptions")
+        # The reports read each assignment's latest row (highest id) many thousand times a page:
+        # this index answers it without a sort.
+        indexes = [models.Index(fields=["assignment", "-id"], name="adjustment_latest_first")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="extension", due_on__isnull=False)
+                | models.Q(kind="exemption", due_on__isnull=True),
+                name="adjustment_extension_has_a_date_exemption_none",
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThan(Length(Trim("reason")), 0),
+                name="adjustment_has_a_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment} – {self.get_kind_display()}"
 
 
 class RosterImport(models.Model):

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.encoding import force_bytes
+from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +29,10 @@ from jobs.models import OutgoingEmail
 from jobs.services import email_queue
 
 from . import selectors
+from .folding import staff_search_text
 from .models import (
     Assignment,
+    AssignmentAdjustment,
     Location,
     RosterChange,
     RosterImport,
@@ -43,6 +46,7 @@ from .selectors import (
     Invitations,
     NotInvited,
     Skipped,
+    assignment_adjustment_attach,
     assignments_missing,
     invitations_plan,
 )
@@ -133,7 +137,16 @@ def roster_apply(*, plan: RosterPlan, skip_invalid: bool = False) -> RosterAppli
             renamed_users.append((staff.user_id, row))
     Staff.objects.bulk_update(
         changed_staff,
-        ["first_name", "last_name", "email", "location", "job_title", "hire_date", "is_active"],
+        [
+            "first_name",
+            "last_name",
+            "email",
+            "location",
+            "job_title",
+            "hire_date",
+            "is_active",
+            "search_text",
+        ],
         batch_size=BATCH_SIZE,
     )
     _users_follow_roster(renamed_users)
@@ -168,6 +181,10 @@ def _staff_fields(row: RosterRow, locations: dict[str, Location]) -> dict:
         "job_title": row.job_title,
         "hire_date": row.hire_date,
         "is_active": row.active,
+        # bulk_create and bulk_update skip Staff.save, which keeps this column in step.
+        "search_text": staff_search_text(
+            first_name=row.first_name, last_name=row.last_name, employee_id=row.employee_id
+        ),
     }
 
 
@@ -782,3 +799,120 @@ def sign_in_code_password_set(*, code_id: int, password: str):
     user.is_active = True
     user.save(update_fields=["password", "is_active"])
     return user
+
+
+# --- extensions and exemptions -----------------------------------------------------------------
+
+ADJUSTMENT_NO_REASON = _("Give a reason: it is kept with the record.")
+ADJUSTMENT_REASON_TOO_LONG = _("Keep the reason under %(limit)d characters.")
+ADJUSTMENT_COMPLETED = _(
+    "%(name)s completed this training on %(date)s: there is nothing to extend or exempt."
+)
+ADJUSTMENT_NOT_LATER = _("The new due date must be after the current one, %(date)s.")
+ADJUSTMENT_IN_THE_PAST = _("The new due date cannot be in the past (today is %(date)s).")
+ADJUSTMENT_AFTER_CYCLE = _(
+    "The new due date must fall within the cycle %(cycle)s, which ends on %(date)s."
+)
+ADJUSTMENT_ALREADY_EXEMPT = _("%(name)s is already exempt from %(cycle)s.")
+REASON_LIMIT = 1000
+
+
+class AdjustmentRefused(Exception):
+    """An extension or exemption that may not be recorded; nothing was written. `code` names
+    the rule (no_reason, reason_too_long, completed, not_later, in_the_past, after_cycle,
+    already_exempt) and `message` says it to a person."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+def _assignment_for_adjustment(assignment_id: int, reason: str) -> tuple[Assignment, str]:
+    # The row is locked so that two administrators deciding at once are ordered, and each
+    # checks against the other's decision (PostgreSQL; SQLite writes one at a time anyway).
+    reason = reason.strip()
+    if not reason:
+        raise AdjustmentRefused("no_reason", str(ADJUSTMENT_NO_REASON))
+    if len(reason) > REASON_LIMIT:
+        raise AdjustmentRefused(
+            "reason_too_long", str(ADJUSTMENT_REASON_TOO_LONG) % {"limit": REASON_LIMIT}
+        )
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("staff", "cycle")
+        .get(pk=assignment_id)
+    )
+    if assignment.completed_at is not None:
+        raise AdjustmentRefused(
+            "completed",
+            str(ADJUSTMENT_COMPLETED)
+            % {
+                "name": assignment.staff.full_name,
+                "date": date_format(timezone.localdate(assignment.completed_at), "M j, Y"),
+            },
+        )
+    return assignment_adjustment_attach(assignment), reason
+
+
+@transaction.atomic
+def assignment_extend(
+    *, assignment_id: int, due_on: date, reason: str, by, today: date | None = None
+) -> AssignmentAdjustment:
+    """Extend an assignment's due date to `due_on`, with a reason; an exemption, if any, ends.
+    The new date must be later than the current effective one, not in the past, and within
+    the cycle. Raises AdjustmentRefused (see its codes)."""
+    today = today or timezone.localdate()
+    assignment, reason = _assignment_for_adjustment(assignment_id, reason)
+    if due_on <= assignment.effective_due_on:
+        raise AdjustmentRefused(
+            "not_later",
+            str(ADJUSTMENT_NOT_LATER)
+            % {"date": date_format(assignment.effective_due_on, "M j, Y")},
+        )
+    if due_on < today:
+        raise AdjustmentRefused(
+            "in_the_past", str(ADJUSTMENT_IN_THE_PAST) % {"date": date_format(today, "M j, Y")}
+        )
+    if due_on > assignment.cycle.ends_on:
+        raise AdjustmentRefused(
+            "after_cycle",
+            str(ADJUSTMENT_AFTER_CYCLE)
+            % {
+                "cycle": assignment.cycle.name,
+                "date": date_format(assignment.cycle.ends_on, "M j, Y"),
+            },
+        )
+    adjustment = AssignmentAdjustment(
+        assignment=assignment,
+        kind=AssignmentAdjustment.Kind.EXTENSION,
+        due_on=due_on,
+        reason=reason,
+        made_by=by,
+    )
+    adjustment.full_clean()
+    adjustment.save()
+    return adjustment
+
+
+@transaction.atomic
+def assignment_exempt(*, assignment_id: int, reason: str, by) -> AssignmentAdjustment:
+    """Exempt the person from the assignment's cycle (long-term leave, say), with a reason: they
+    are counted apart in the figures and get no reminders. An extension later ends it. Raises
+    AdjustmentRefused (see its codes)."""
+    assignment, reason = _assignment_for_adjustment(assignment_id, reason)
+    if assignment.adjustment_kind == AssignmentAdjustment.Kind.EXEMPTION:
+        raise AdjustmentRefused(
+            "already_exempt",
+            str(ADJUSTMENT_ALREADY_EXEMPT)
+            % {"name": assignment.staff.full_name, "cycle": assignment.cycle.name},
+        )
+    adjustment = AssignmentAdjustment(
+        assignment=assignment,
+        kind=AssignmentAdjustment.Kind.EXEMPTION,
+        reason=reason,
+        made_by=by,
+    )
+    adjustment.full_clean()
+    adjustment.save()
+    return adjustment

@@ -12,6 +12,24 @@ from tests.conftest import make_user
 TODAY = date(2026, 10, 15)  # after the refresher due date (October 1)
 
 
+def freeze_today(monkeypatch, today: date = TODAY):
+    """timezone.localdate() answers `today`; localdate(a_datetime) still converts it."""
+    from django.utils import timezone
+
+    real = timezone.localdate
+
+    def localdate(value=None, timezone=None):
+        return today if value is None else real(value, timezone)
+
+    monkeypatch.setattr(timezone, "localdate", localdate)
+
+
+@pytest.fixture
+def frozen_today(monkeypatch):
+    freeze_today(monkeypatch)
+    return TODAY
+
+
 @pytest.fixture
 def cycle(db):
     return TrainingCycle.objects.create(

@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -7,14 +8,12 @@ from openpyxl import load_workbook
 from reports.selectors import dashboard
 from staff.models import Staff, TrainingCycle
 
-from .conftest import TODAY, add_staff
+from .conftest import add_staff
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    from django.utils import timezone
-
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+def _today(frozen_today):
+    return frozen_today
 
 
 def test_rates_and_counts_on_a_known_district(district, cycle, django_user_model):
@@ -36,9 +35,13 @@ def test_rates_and_counts_on_a_known_district(district, cycle, django_user_model
 
 def test_the_dashboard_page_shows_numbers_a_chart_and_tables(district_admin, district, cycle):
     html = district_admin.get(f"/admin/completion/?cycle={cycle.pk}").content.decode()
-    assert "42.9 %</strong> completed (3 of 7 assigned)" in html
+    assert "42.9 %</strong> completed (3 of 7 expected)" in html
     assert "<svg" in html and "50 % (2/4)" in html and "33.3 % (1/3)" in html
-    assert '<th scope="row">Riverside High School</th>' in html
+    riverside = district["riverside"].pk
+    assert (
+        f'<th scope="row"><a href="/admin/completion/staff/?cycle={cycle.pk}&amp;'
+        f'location={riverside}">Riverside High School</a></th>'
+    ) in html
 
 
 def test_the_admin_home_has_a_completion_panel(district_admin, district, cycle):
@@ -101,15 +104,21 @@ def test_csv_export_holds_the_filtered_rows_and_neutralises_formulas(district_ad
         "Location",
         "Job title",
         "Status",
+        "Days overdue",
         "Due",
+        "Originally due",
+        "Extension or exemption",
+        "Reason",
         "Completed",
         "Certificate",
     ]
     assert len(rows) == 4
-    by_id = {row[2]: row for row in rows[1:]}
-    assert by_id["E005"][5] == "Completed" and by_id["E005"][7] == "2026-09-20"
-    assert by_id["E007"][0] == '\'=HYPERLINK("http://x")'
-    assert by_id["E007"][5] == "Overdue"
+    by_id = {row[2]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    # Completed at midnight UTC on Sep 20 is the evening of Sep 19 in the district.
+    assert by_id["E005"]["Status"] == "Completed" and by_id["E005"]["Completed"] == "2026-09-19"
+    assert by_id["E007"]["Last name"] == '\'=HYPERLINK("http://x")'
+    assert by_id["E007"]["Status"] == "Overdue" and by_id["E007"]["Days overdue"] == "14"
+    assert by_id["E007"]["Due"] == "2026-10-01" and by_id["E007"]["Reason"] == ""
 
 
 def test_xlsx_export_matches_and_neutralises_formulas(district_admin, district):
@@ -134,14 +143,32 @@ def test_exports_are_scoped_to_the_location_administrator(maple_principal, distr
 
 @pytest.mark.parametrize("extra_staff", [0, 60])
 def test_dashboard_and_report_queries_do_not_grow_with_staff(
-    district_admin, district, cycle, django_assert_max_num_queries, extra_staff
+    district_admin, district, cycle, django_assert_max_num_queries, extra_staff, django_user_model
 ):
+    from staff.models import Assignment, AssignmentAdjustment
+
+    hr = django_user_model.objects.create_user("hr@district.example")
     for n in range(extra_staff):
-        add_staff(100 + n, district["maple"], "Teacher", cycle, completed=n % 2 == 0)
-    with django_assert_max_num_queries(14):
+        staff = add_staff(100 + n, district["maple"], "Teacher", cycle, completed=n % 3 == 0)
+        # Extensions and exemptions are read with each row, never one query per person.
+        if n % 3:
+            AssignmentAdjustment.objects.create(
+                assignment=Assignment.objects.get(staff=staff),
+                kind="exemption" if n % 3 == 1 else "extension",
+                due_on=None if n % 3 == 1 else date(2027, 1, 15),
+                reason="Leave",
+                made_by=hr,
+            )
+    # The dashboard's figures come from one grouped query (11 in all with the admin's own).
+    with django_assert_max_num_queries(12):
         assert district_admin.get(f"/admin/completion/?cycle={cycle.pk}").status_code == 200
     with django_assert_max_num_queries(22):
         assert district_admin.get("/admin/completion/staff/").status_code == 200
+    with django_assert_max_num_queries(22):
+        assert district_admin.get("/admin/completion/staff/?status=exempt").status_code == 200
+    with django_assert_max_num_queries(12):
+        remind = district_admin.get("/admin/completion/staff/remind/?scope=filtered")
+        assert remind.status_code == 200
     assert TrainingCycle.objects.count() == 1
 
 

@@ -82,3 +82,46 @@ def test_the_command_reports_what_it_sent(district, capsys, monkeypatch):
         in capsys.readouterr().out
     )
     assert date(2026, 10, 15) == TODAY
+
+
+def test_the_command_skips_exempt_staff_and_follows_an_extended_date(district):
+    from django.contrib.auth import get_user_model
+
+    from staff.services import assignment_exempt, assignment_extend
+
+    hr = get_user_model().objects.create_user("hr@district.example")
+    e003 = Assignment.objects.get(staff__employee_id="E003")
+    e007 = Assignment.objects.get(staff__employee_id="E007")
+    assignment_exempt(assignment_id=e003.pk, reason="Long-term leave", by=hr)
+    assignment_extend(
+        assignment_id=e007.pk, due_on=date(2026, 12, 1), reason="Surgery", by=hr, today=TODAY
+    )
+    report = reminders_send(today=TODAY)
+    assert report.reminders == 0 and recipients() == []  # no digest either: nobody overdue
+    assert not ReminderLog.objects.exists()
+    # A week before the extended date, the reminder goes out and names that date.
+    reminders_send(today=date(2026, 11, 25))
+    mail.outbox.clear()
+    run_tasks()
+    (message,) = [m for m in mail.outbox if m.to == ["s7@district.example"]]
+    assert "due on December 1, 2026" in message.body
+    assert message.subject == "Reminder: your training is due December 1"
+
+
+def test_the_digest_leaves_out_exempt_staff(district, maple_principal):
+    from staff.services import assignment_exempt
+
+    e007 = Assignment.objects.get(staff__employee_id="E007")
+    assignment_exempt(assignment_id=e007.pk, reason="Long-term leave", by=maple_principal.user)
+    reminders_send(today=TODAY)
+    run_tasks()
+    assert [m for m in mail.outbox if m.to == ["principal@district.example"]] == []
+
+
+def test_staff_without_an_email_address_are_skipped_not_sent_to_nowhere(district):
+    from staff.models import Staff
+
+    Staff.objects.filter(employee_id="E003").update(email="")
+    report = reminders_send(today=TODAY)
+    assert report.reminders == 1 and report.skipped_no_email == 1
+    assert not ReminderLog.objects.filter(assignment__staff__employee_id="E003").exists()
