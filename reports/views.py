@@ -23,6 +23,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from certificates.models import Acknowledgement, Certificate
+from eupsite.district_time import district_date
 from eupsite.files import neutralise_formula
 from quizzes.models import Attempt
 from staff.models import Assignment, AssignmentAdjustment, Staff, TrainingCycle
@@ -564,7 +565,7 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
                 "attempts": [
                     a
                     for a in attempts
-                    if cycle.starts_on <= timezone.localdate(a.started_at) <= cycle.ends_on
+                    if cycle.starts_on <= district_date(a.started_at) <= cycle.ends_on
                 ],
                 "acknowledgement": acknowledgements.get(assignment.pk),
                 "certificate": certificates.get(assignment.pk),

@@ -10,6 +10,8 @@ from django.db.models.functions import Length, Lower, Trim
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from eupsite.district_time import datetime_text
+
 from .folding import staff_search_text
 
 
@@ -224,7 +226,7 @@ class RosterImport(models.Model):
         verbose_name = _("roster import")
 
     def __str__(self):
-        return f"{self.filename} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+        return f"{self.filename} ({datetime_text(self.uploaded_at)})"
 
 
 class SignInCodeSheet(models.Model):
@@ -255,7 +257,7 @@ class SignInCodeSheet(models.Model):
         verbose_name = _("sign-in code sheet")
 
     def __str__(self):
-        return f"{self.location} ({self.printed_at:%Y-%m-%d %H:%M})"
+        return f"{self.location} ({datetime_text(self.printed_at)})"
 
 
 class SignInCode(models.Model):

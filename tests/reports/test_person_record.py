@@ -212,3 +212,43 @@ def test_the_admins_assignment_screens_cannot_overwrite_a_due_date(hr_client, di
     )
     assert Assignment.objects.get(pk=assignment.pk).due_on == date(2026, 10, 1)
     assert TODAY == date(2026, 10, 15)
+
+
+def test_h20_an_attempt_late_on_a_cycles_last_day_belongs_to_that_cycle(hr_client, district):
+    """11:30 p.m. in New York on June 30 is July 1 in UTC: the person record must still file the
+    attempt under the cycle that ended on June 30 (the district's day), not the next one."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from quizzes.models import Attempt
+    from staff.models import TrainingCycle
+
+    staff, assignment = person("E004")
+    previous = TrainingCycle.objects.create(
+        name="2025-2026",
+        starts_on=date(2025, 7, 1),
+        ends_on=date(2026, 6, 30),
+        refresher_due_on=date(2025, 10, 1),
+    )
+    Assignment.objects.create(
+        staff=staff, cycle=previous, kind="refresher", due_on=date(2025, 10, 1)
+    )
+    late = datetime(2026, 6, 30, 23, 30, tzinfo=ZoneInfo("America/New_York"))
+    quiz = Attempt.objects.get(user=staff.user).quiz
+    Attempt.objects.create(
+        user=staff.user,
+        quiz=quiz,
+        number=2,
+        question_count=6,
+        pass_mark=80,
+        started_at=late,
+        submitted_at=late,
+        correct_count=6,
+        score=100,
+        passed=True,
+    )
+    page = text(hr_client.get(f"/admin/completion/person/{staff.pk}/").content.decode())
+    this_year = page[page.index("2026-2027") : page.index("2025-2026")]
+    last_year = page[page.index("2025-2026") :]
+    assert "Jun 30, 2026, 11:30 PM" in last_year
+    assert "Jun 30, 2026" not in this_year
