@@ -56,15 +56,19 @@ class DemoStaff:
     employee_id: str
     first_name: str
     last_name: str
-    email: str
+    email: str  # "" for staff without a work e-mail
     location: str
     job_title: str
     hired_days_ago: int
-    password: str
+    password: str | None  # None: has not signed in yet (a custodian given a printed code)
+    kind: str  # which kind of learner this is, as make run prints it
 
 
 DEMO_LOCATIONS = ["Maple Street Elementary School", "Riverside High School"]
-# The first is the demo learner above; the others are colleagues at the two demo schools.
+PASSWORD = "learn-the-policy"  # noqa: S105 (a demo password, printed by make run)
+# The first is the demo learner above; the others are colleagues at the two demo schools. Each
+# kind of learner is here: a refresher not yet due, a new hire in their onboarding window, one
+# overdue, and a custodian without a work e-mail who signs in with a printed code.
 DEMO_STAFF = [
     DemoStaff(
         "D-1001",
@@ -74,7 +78,8 @@ DEMO_STAFF = [
         DEMO_LOCATIONS[0],
         "Teacher",
         900,
-        "learn-the-policy",
+        PASSWORD,
+        "annual refresher, not yet due",
     ),
     DemoStaff(
         "D-1002",
@@ -84,7 +89,30 @@ DEMO_STAFF = [
         DEMO_LOCATIONS[0],
         "Paraprofessional",
         12,
-        "learn-the-policy",
+        PASSWORD,
+        "new hire, onboarding due 30 days after hire",
+    ),
+    DemoStaff(
+        "D-1003",
+        "Siobhán",
+        "O'Brien",
+        "siobhan.obrien@example.org",
+        DEMO_LOCATIONS[0],
+        "Teacher",
+        1500,
+        PASSWORD,
+        "annual refresher, overdue once the refresher date has passed",
+    ),
+    DemoStaff(
+        "D-1004",
+        "Tomás",
+        "Ruiz-Peña",
+        "",
+        DEMO_LOCATIONS[0],
+        "Custodian",
+        700,
+        None,
+        "no work e-mail: HR prints a sign-in code (Staff > Print sign-in codes)",
     ),
     DemoStaff(
         "D-2001",
@@ -94,7 +122,8 @@ DEMO_STAFF = [
         DEMO_LOCATIONS[1],
         "Teacher",
         2000,
-        "learn-the-policy",
+        PASSWORD,
+        "annual refresher",
     ),
     DemoStaff(
         "D-2002",
@@ -104,9 +133,14 @@ DEMO_STAFF = [
         DEMO_LOCATIONS[1],
         "School Counselor",
         400,
-        "learn-the-policy",
+        PASSWORD,
+        "annual refresher",
     ),
 ]
+# Extended for the demo learner when the cycle's refresher date has passed, so that she is the
+# refresher "not yet due" whatever the date make run is run on.
+DEMO_EXTENSION_DAYS = 30
+DEMO_EXTENSION_REASON = "Back from leave this month; extended by HR (demo data)."
 
 
 @transaction.atomic
@@ -116,14 +150,32 @@ def demo_staff_ensure() -> list[tuple[DemoStaff, bool]]:
 
     from django.utils import timezone
 
-    from staff.models import Location, Staff
-    from staff.services import assignments_ensure, cycle_open
+    from reports.models import LocationAccess
+    from staff.models import Assignment, Location, Staff
+    from staff.services import assignment_extend, assignments_ensure, cycle_open, staff_create
 
     User = get_user_model()
     today = timezone.localdate()
     results = []
     for member in DEMO_STAFF:
         location, _ = Location.objects.get_or_create(name=member.location)
+        hire_date = today - timedelta(days=member.hired_days_ago)
+        if Staff.objects.filter(employee_id=member.employee_id).exists():
+            results.append((member, False))
+            continue
+        if member.password is None:
+            # As HR would add them by hand: a login account named by the employee id, no password.
+            staff_create(
+                employee_id=member.employee_id,
+                first_name=member.first_name,
+                last_name=member.last_name,
+                email=member.email,
+                location=location,
+                job_title=member.job_title,
+                hire_date=hire_date,
+            )
+            results.append((member, True))
+            continue
         user, user_created = User.objects.get_or_create(
             username=member.email,
             defaults={
@@ -135,22 +187,18 @@ def demo_staff_ensure() -> list[tuple[DemoStaff, bool]]:
         if user_created:
             user.set_password(member.password)
             user.save(update_fields=["password"])
-        _, created = Staff.objects.get_or_create(
+        Staff.objects.create(
             employee_id=member.employee_id,
-            defaults={
-                "first_name": member.first_name,
-                "last_name": member.last_name,
-                "email": member.email,
-                "location": location,
-                "job_title": member.job_title,
-                "hire_date": today - timedelta(days=member.hired_days_ago),
-                "user": user,
-            },
+            first_name=member.first_name,
+            last_name=member.last_name,
+            email=member.email,
+            location=location,
+            job_title=member.job_title,
+            hire_date=hire_date,
+            user=user,
         )
-        results.append((member, created))
+        results.append((member, True))
     # The demo principal administers the first school (reports show only its staff).
-    from reports.models import LocationAccess
-
     principal = User.objects.filter(username="principal@example.org").first()
     if principal is not None:
         LocationAccess.objects.get_or_create(
@@ -159,6 +207,15 @@ def demo_staff_ensure() -> list[tuple[DemoStaff, bool]]:
     start_month, _ = settings.TRAINING_CYCLE_START
     cycle, _ = cycle_open(year=today.year if today.month >= start_month else today.year - 1)
     assignments_ensure(cycle=cycle)
+    learner = Assignment.objects.get(staff__employee_id=DEMO_STAFF[0].employee_id, cycle=cycle)
+    hr = User.objects.filter(username="hr@example.org").first()
+    if hr is not None and learner.due_on < today and not learner.adjustments.exists():
+        assignment_extend(
+            assignment_id=learner.pk,
+            due_on=min(today + timedelta(days=DEMO_EXTENSION_DAYS), cycle.ends_on),
+            reason=DEMO_EXTENSION_REASON,
+            by=hr,
+        )
     return results
 
 

@@ -56,8 +56,9 @@ def test_load_demo_creates_the_accounts_and_staff_at_two_schools_once(db, settin
     assert "0 created, 6 already there" in out
     assert "http://127.0.0.1:8000/" in out
     users = get_user_model().objects.filter(username__endswith="@example.org")
-    # learner, editor, district administrator, HR, principal, IT and three more demo staff
-    assert users.count() == 9
+    # learner, editor, district administrator, HR, principal, IT and four more demo staff (the
+    # custodian's account is named by employee id: no e-mail)
+    assert users.count() == 10
     principal = users.get(username="principal@example.org")
     assert [a.location.name for a in principal.location_access.all()] == [
         "Maple Street Elementary School"
@@ -76,10 +77,35 @@ def test_load_demo_creates_the_accounts_and_staff_at_two_schools_once(db, settin
     learner = users.get(username="learner@example.org")
     assert learner.check_password("learn-the-policy")
     assert Location.objects.count() == 2
-    assert Staff.objects.count() == 4 == Assignment.objects.count()
+    assert Staff.objects.count() == 6 == Assignment.objects.count()
     assert learner.staff.location.name == "Maple Street Elementary School"
     assert "Riverside High School" in out and "sean.damico@example.org" in out
     assert not learner.has_perm("wagtailadmin.access_admin")
+
+
+def test_the_demo_staff_cover_each_kind_of_learner(db, settings):
+    from django.utils import timezone
+
+    from staff.models import Assignment
+    from staff.selectors import OVERDUE, assignment_status
+
+    settings.DEBUG = True
+    call_command("load_demo", verbosity=0)
+    today = timezone.localdate()
+
+    def assignment(employee_id):
+        return Assignment.objects.select_related("staff__user", "cycle").get(
+            staff__employee_id=employee_id
+        )
+
+    refresher, new_hire, late, custodian = (
+        assignment(i) for i in ("D-1001", "D-1002", "D-1003", "D-1004")
+    )
+    assert refresher.kind == "refresher" and assignment_status(refresher) != OVERDUE
+    assert new_hire.kind == "onboarding" and new_hire.due_on > today
+    assert late.kind == "refresher"
+    assert (assignment_status(late) == OVERDUE) == (today > late.cycle.refresher_due_on)
+    assert custodian.staff.email == "" and not custodian.staff.user.has_usable_password()
 
 
 def test_load_demo_refuses_outside_development(db, settings):

@@ -70,7 +70,7 @@ def test_the_migration_fills_the_search_text_of_staff_already_on_the_roster(db):
         ]
     )
     assert set(Staff.objects.values_list("search_text", flat=True)) == {""}
-    migration = import_module("staff.migrations.0003_search_text_and_assignment_adjustments")
+    migration = import_module("staff.migrations.0004_search_text_and_assignment_adjustments")
     migration.fill_search_text(apps, None)
     assert sorted(Staff.objects.values_list("search_text", flat=True)) == [
         "zoe lefevre0 e0",

@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from jobs.models import OutgoingEmail
 from staff.models import Location, Staff
 from staff.roster import roster_plan
+from staff.selectors import NotInvited
 from staff.services import invitations_send, roster_apply
 from tests.staff.test_roster_import import HEADER
 
@@ -72,9 +73,10 @@ def test_invitations_skip_staff_without_email(riverside):
     ana = add_staff(riverside, "C-1", "Ana", "Núñez")
     bea = add_staff(riverside, "T-1", "Bea", "Able", "bea@district.example")
 
-    queued = invitations_send(staff=[ana, bea], base_url="http://testserver", resend=True)
+    result = invitations_send(staff=[ana, bea], base_url="http://testserver", resend=True)
 
-    assert queued == 1
+    assert result.invited == [bea]
+    assert [(s.staff, s.reason) for s in result.skipped] == [(ana, NotInvited.NO_EMAIL)]
     assert list(OutgoingEmail.objects.values_list("to", flat=True)) == ["bea@district.example"]
     ana.refresh_from_db()
     assert ana.invited_at is None

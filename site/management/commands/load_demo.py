@@ -25,9 +25,15 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {account.role:<14} {account.username:<26} password: {account.password}"
                 )
-            self.stdout.write("  Demo staff (same password), at two schools:")
-            for member, _ in staff[1:]:
+            self.stdout.write("  Demo staff, each a kind of learner:")
+            for member, _ in staff:
+                sign_in = (
+                    f"{member.email} / {member.password}"
+                    if member.password
+                    else f"employee id {member.employee_id}, printed code"
+                )
                 self.stdout.write(
-                    f"  {member.location:<30} {member.email:<26} password: {member.password}"
+                    f"  {member.first_name} {member.last_name} ({member.location}): "
+                    f"{member.kind}. Sign in: {sign_in}"
                 )
             self.stdout.write("")
