@@ -15,6 +15,16 @@ QUESTION_MODELS = [
     "scenarioquestion",
 ]
 
+# The audit trail (Wagtail's site history) shows a person the entries of the records they may
+# view: district and HR administrators view every kind of record it holds.
+AUDIT_VIEW_PERMISSIONS = [
+    "staff.view_rosterimport",
+    "staff.view_trainingcycle",
+    "staff.view_assignment",
+    "jobs.view_preparedfile",
+    "reports.view_locationaccess",
+]
+
 GROUP_PERMISSIONS = {
     DISTRICT: [
         "wagtailadmin.access_admin",
@@ -26,6 +36,7 @@ GROUP_PERMISSIONS = {
         "staff.add_staff",
         "staff.change_staff",
         "staff.change_assignment",
+        *AUDIT_VIEW_PERMISSIONS,
         "jobs.view_outgoingemail",
         "jobs.change_outgoingemail",
     ],
@@ -48,6 +59,7 @@ GROUP_PERMISSIONS = {
         # Extend a due date or exempt someone from a cycle, with a reason (the only way an
         # assignment changes: staff/apps.py).
         "staff.change_assignment",
+        *AUDIT_VIEW_PERMISSIONS,
         "certificates.view_certificate",
         "jobs.view_outgoingemail",
         "jobs.change_outgoingemail",

@@ -167,7 +167,9 @@ def _dates_page(request, form: CycleOpenForm, status: int = 200) -> TemplateResp
 
 def _apply(request, form: CycleOpenForm):
     try:
-        cycle, created = cycle_open(year=form.cleaned_data["year"], **form.cycle_fields())
+        cycle, created = cycle_open(
+            year=form.cleaned_data["year"], by=request.user, **form.cycle_fields()
+        )
     except ValidationError as exc:  # another cycle was opened meanwhile
         form.add_error(None, exc)
         return _dates_page(request, form, status=400)

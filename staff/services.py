@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from eupsite.audit import audit
 from jobs.models import OutgoingEmail
 from jobs.services import email_queue
 
@@ -53,6 +54,11 @@ from .selectors import (
 from .sign_in_codes import code_hash, code_matches, code_new, code_normalise
 
 BATCH_SIZE = 1000
+# The audit trail's names for what administrators do here (registered in wagtail_hooks).
+ROSTER_APPLY_ACTION = "staff.roster_apply"
+CYCLE_OPEN_ACTION = "staff.cycle_open"
+EXTEND_ACTION = "staff.assignment_extend"
+EXEMPT_ACTION = "staff.assignment_exempt"
 
 EMPLOYEE_ID_TAKEN = _("%(id)s is the employee id of another staff member (%(other)s).")
 EMAIL_TAKEN = _("%(email)s is the work e-mail of another staff member (%(other)s).")
@@ -465,6 +471,17 @@ def roster_import_apply(*, roster_import_id: int, by=None) -> tuple[RosterImport
             ]
         }
         locked.save(update_fields=["applied_at", "applied_by", "summary"])
+        if by is not None:
+            counts = applied.summary()
+            audit(
+                instance=locked,
+                action=ROSTER_APPLY_ACTION,
+                user=by,
+                summary=(
+                    f"{counts['new']} new, {counts['updated']} updated, "
+                    f"{counts['deactivated']} marked inactive"
+                ),
+            )
     return locked, True
 
 
@@ -647,7 +664,7 @@ def cycle_check(*, cycle: TrainingCycle) -> None:
 
 
 @transaction.atomic
-def cycle_open(*, year: int, **overrides) -> tuple[TrainingCycle, int]:
+def cycle_open(*, year: int, by=None, **overrides) -> tuple[TrainingCycle, int]:
     """Create the cycle that starts in `year` (if missing; `overrides` replace the default
     dates of cycle_dates_for_year) and assign every active staff member who has no assignment
     in it. Earlier cycles and their records are untouched. Returns the cycle and how many
@@ -663,7 +680,10 @@ def cycle_open(*, year: int, **overrides) -> tuple[TrainingCycle, int]:
         cycle_check(cycle=TrainingCycle(name=name, **fields))
         # get_or_create: a request that lost the race to create it uses the winner's cycle.
         cycle, _ = TrainingCycle.objects.get_or_create(name=name, defaults=fields)
-    return cycle, assignments_ensure(cycle=cycle)
+    assigned = assignments_ensure(cycle=cycle)
+    if by is not None:
+        audit(instance=cycle, action=CYCLE_OPEN_ACTION, user=by, items=assigned)
+    return cycle, assigned
 
 
 def assignments_ensure(*, cycle: TrainingCycle) -> int:
@@ -892,6 +912,9 @@ def assignment_extend(
     )
     adjustment.full_clean()
     adjustment.save()
+    audit(
+        instance=assignment, action=EXTEND_ACTION, user=by, due_on=due_on.isoformat(), reason=reason
+    )
     return adjustment
 
 
@@ -915,4 +938,5 @@ def assignment_exempt(*, assignment_id: int, reason: str, by) -> AssignmentAdjus
     )
     adjustment.full_clean()
     adjustment.save()
+    audit(instance=assignment, action=EXEMPT_ACTION, user=by, reason=reason)
     return adjustment

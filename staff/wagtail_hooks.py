@@ -20,6 +20,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from eupsite.audit import audit_actions_register
 from reports.models import LocationAccess
 
 from . import admin_staff, admin_views, selectors
@@ -34,7 +35,14 @@ from .cycle_admin import TrainingCycleViewSet
 from .forms import StaffAdminForm
 from .models import Assignment, Location, Staff, TrainingCycle
 from .selectors import invitations_plan
-from .services import invitations_send, staff_set_active
+from .services import (
+    CYCLE_OPEN_ACTION,
+    EXEMPT_ACTION,
+    EXTEND_ACTION,
+    ROSTER_APPLY_ACTION,
+    invitations_send,
+    staff_set_active,
+)
 
 # Before the viewsets below are registered, which would otherwise give these models Wagtail's
 # default policy.
@@ -292,6 +300,33 @@ def staff_log_actions(actions):
         "staff.deactivate", _("Deactivate"), _("Deactivated: sign-in disabled, sessions ended")
     )
     actions.register_action("staff.reactivate", _("Reactivate"), _("Reactivated"))
+    audit_actions_register(
+        actions,
+        {
+            ROSTER_APPLY_ACTION: (_("Apply roster import"), _("Roster import applied")),
+            CYCLE_OPEN_ACTION: (_("Open training cycle"), _("Cycle opened, staff assigned")),
+            EXTEND_ACTION: (_("Extend due date"), _("Due date extended")),
+            EXEMPT_ACTION: (_("Exempt from cycle"), _("Exempted from the cycle")),
+        },
+    )
+
+
+class AuditMenuItem(MenuItem):
+    """Wagtail's site history, for the administrators who answer for the district's records
+    (it lists only the entries of the records each person may see)."""
+
+    def is_shown(self, request):
+        return request.user.has_perm("reports.view_all_locations")
+
+
+@hooks.register("register_admin_menu_item")
+def audit_menu_item():
+    return AuditMenuItem(
+        _("Administrators' actions"),
+        reverse("wagtailadmin_reports:site_history"),
+        icon_name="history",
+        order=900,
+    )
 
 
 @hooks.register("register_admin_urls")

@@ -22,6 +22,15 @@ def signed_cycle(learner_client, passed_everything, settings, tmp_path):
     return TrainingCycle.objects.get(), tmp_path
 
 
+SITE_HISTORY = '"url": "/admin/reports/site-history/"'
+
+
+def menu(client) -> str:
+    """The admin's sidebar menu as sent to the browser."""
+    html = client.get("/admin/").content.decode()
+    return html[html.index('id="wagtail-sidebar-props"') :].split("</script>")[0]
+
+
 def entries(action):
     return list(ModelLogEntry.objects.filter(action=action).select_related("user"))
 
@@ -58,3 +67,61 @@ def test_h21_downloading_a_records_archive_is_recorded(signed_cycle):
     [entry] = entries("eup.file.download")
     assert entry.user == admin
     assert entry.data["file"] == f"records-{cycle.name}.zip"
+
+
+def test_h21_hr_sees_roster_applies_cycle_openings_extensions_and_deactivations(db, client):
+    from datetime import date
+
+    from django.contrib.auth.models import Group
+
+    from staff.models import Assignment, Location, Staff
+    from staff.services import assignment_extend, cycle_open
+    from tests.conftest import make_user
+    from tests.staff.test_roster_result import FILE, upload
+
+    hr = make_user("hr@district.example", first_name="Harriet", last_name="Ramos")
+    hr.groups.add(Group.objects.get(name="HR administrators"))
+    client.force_login(hr)
+    Location.objects.create(name="Maple Street Elementary School")
+    Location.objects.create(name="Riverside High School")
+    cycle, _ = cycle_open(year=2026, by=hr)
+    client.post(upload(client, FILE))
+    zoe = Staff.objects.get(employee_id="E4")
+    assignment = Assignment.objects.get(staff=zoe, cycle=cycle)
+    assignment_extend(
+        assignment_id=assignment.pk,
+        due_on=date(2027, 1, 15),
+        reason="Surgery",
+        by=hr,
+        today=date(2026, 9, 1),
+    )
+    client.post(
+        "/admin/bulk/staff/staff/deactivate/?next=/admin/&id=" + str(zoe.pk),
+        {"next": "/admin/"},
+    )
+    for action, detail in [
+        ("staff.cycle_open", None),
+        ("staff.roster_apply", "4 new, 0 updated"),
+        ("staff.assignment_extend", "Surgery"),
+        ("staff.deactivate", None),
+    ]:
+        [entry] = entries(action)
+        assert entry.user == hr, action
+        if detail:
+            assert detail in str(entry.data), (action, entry.data)
+
+    assert SITE_HISTORY in menu(client)
+    history = client.get("/admin/reports/site-history/").content.decode()
+    for message in ("Roster import applied", "Cycle opened", "Due date extended", "Deactivated"):
+        assert message in history, message
+
+
+def test_h21_principals_are_not_shown_the_audit_trail(db, client):
+    from django.contrib.auth.models import Group
+
+    from tests.conftest import make_user
+
+    principal = make_user("p@district.example")
+    principal.groups.add(Group.objects.get(name="Location administrators"))
+    client.force_login(principal)
+    assert SITE_HISTORY not in menu(client)
