@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run setup test lint pytest migrations-check clean bench-roster bench-certificates bench-reports loadtest
+.PHONY: run setup test lint pytest migrations-check clean bench-roster bench-certificates bench-reports loadtest screenshots
 
 # pip runs with -qq (errors only): its warnings here are about the machine's package indexes
 # and setuptools' note on editable installs, nothing to act on.
@@ -40,6 +40,10 @@ pytest: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint migrations-check pytest
+
+# The README's pictures of the admin, taken in chromium by the district administrator's test.
+screenshots: $(STAMP)
+	SCREENSHOT_DIR=docs $(VENV)/bin/pytest -q tests/browser/test_district_dashboard_e2e.py -k readme
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

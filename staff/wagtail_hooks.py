@@ -322,7 +322,7 @@ class AuditMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def audit_menu_item():
     return AuditMenuItem(
-        _("Administrators' actions"),
+        _("Audit trail"),
         reverse("wagtailadmin_reports:site_history"),
         icon_name="history",
         order=900,

@@ -119,3 +119,22 @@ def test_hr_extends_a_due_date_and_exempts_someone_from_the_person_record(
     row = page.get_by_role("row", name=re.compile("D'Amico, Sean"))
     expect(row).to_contain_text("Reason: Long-term leave")
     assert AssignmentAdjustment.objects.count() == adjustments_before + 2
+
+
+def test_the_readmes_dashboard_and_report_as_the_district_administrator_sees_them(
+    page,
+    live_server,
+    demo_site,  # noqa: F811
+):
+    """The two pictures in README.md (`make screenshots` writes them into docs/)."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, live_server, "district administrator")
+    page.get_by_role("link", name="Training completion").click()
+    expect(page.get_by_role("heading", name="Completion by location")).to_be_visible()
+    expect(page.locator("svg.completion-chart")).to_contain_text("Maple Street Elementary School")
+    screenshot(page, "admin-dashboard")
+    page.get_by_role("link", name=re.compile(r"^\d+ overdue: show them")).click()
+    expect(page.get_by_role("row", name=re.compile("O'Brien, Siobhán"))).to_contain_text(
+        re.compile(r"Overdue: \d+ days")
+    )
+    screenshot(page, "admin-staff-report")
