@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from eupsite.tokens import account_token_generator
 from eupsite.views import SiteLoginView, SitePasswordResetView, course_image
 from staff.views import (
     InvitationAcceptView,
@@ -33,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(token_generator=account_token_generator),
         name="password_reset_confirm",
     ),
     path(

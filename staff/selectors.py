@@ -286,11 +286,11 @@ def sign_in_state(staff: Staff) -> str:
     return "invited" if staff.invited_at else "not_invited"
 
 
-def user_may_sign_in_as_staff(*, user) -> bool:
-    """False for the login account of a deactivated staff member; True for everyone else
-    (active staff, and accounts that are not on the roster)."""
+def invitation_may_be_accepted(*, user) -> bool:
+    """Whether an invitation link may set this account's first password: it belongs to an
+    active staff member and has never had a usable password."""
     staff = staff_for_user(user=user)
-    return staff is None or staff.is_active
+    return staff is not None and staff.is_active and not user.has_usable_password()
 
 
 def sign_in_code_open(*, code_id: int):

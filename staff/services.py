@@ -13,7 +13,6 @@ from typing import Protocol
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -26,6 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from eupsite.audit import audit
+from eupsite.tokens import account_token_generator
 from jobs.models import OutgoingEmail
 from jobs.services import email_queue
 
@@ -407,6 +407,10 @@ def staff_set_active(*, staff_ids: Iterable[int], active: bool) -> int:
     if not ids:
         return 0
     changed = Staff.objects.filter(pk__in=ids).exclude(is_active=active).update(is_active=active)
+    if not active:
+        # Stamped whether this call or the import before it changed the row: the stamp voids
+        # every one-time link the person was sent (eupsite.tokens).
+        Staff.objects.filter(pk__in=ids).update(updated_at=timezone.now())
     # Every account is set, not only those whose staff row changed: an import writes the
     # staff rows itself before calling this.
     accounts = get_user_model().objects.filter(staff__pk__in=ids)
@@ -529,7 +533,7 @@ def _json_ready(changes: list[dict]) -> list[dict]:
 
 def invitation_url(*, user, base_url: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
+    token = account_token_generator.make_token(user)
     return base_url.rstrip("/") + reverse("invitation", args=[uid, token])
 
 

@@ -10,6 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from eupsite.tokens import account_token_generator
+
 from . import selectors, services
 from .forms import SignInCodeForm
 
@@ -21,11 +23,14 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("invitation_done")
     post_reset_login = True
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    token_generator = account_token_generator
 
     def get_user(self, uidb64):
-        # A deactivated staff member's old invitation must not give them a way back in.
+        # Only for someone the invitation was for: an active staff member whose account never
+        # had a password. So a password-reset link opened here (same token format) cannot turn
+        # an account back on, and a deactivated person's old invitation gives no way back in.
         user = super().get_user(uidb64)
-        if user is not None and not selectors.user_may_sign_in_as_staff(user=user):
+        if user is not None and not selectors.invitation_may_be_accepted(user=user):
             return None
         return user
 
