@@ -10,10 +10,18 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from eupsite.parsing import number_from_request
+
 from .models import RosterImport
 from .roster import RosterFileError, roster_plan
 from .selectors import roster_import_new_staff, roster_import_result
-from .services import RosterInvalid, invitations_send, roster_import_apply
+from .services import (
+    RosterAppliedMeanwhile,
+    RosterDeactivationUnconfirmed,
+    RosterInvalid,
+    invitations_send,
+    roster_import_apply,
+)
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024
 ROSTER_PERMISSION = "staff.add_staff"
@@ -86,9 +94,28 @@ def roster_preview(request, pk: int):
     upload = get_object_or_404(RosterImport.objects.select_related("applied_by"), pk=pk)
     if request.method == "POST":
         try:
-            upload, applied_now = roster_import_apply(roster_import_id=pk, by=request.user)
+            upload, applied_now = roster_import_apply(
+                roster_import_id=pk,
+                by=request.user,
+                confirmed_deactivations=number_from_request(
+                    request.POST.get("confirm_deactivations", "").strip()
+                ),
+            )
         except RosterInvalid:
             messages.error(request, REJECTED_NOTHING_IMPORTED)
+            return redirect("roster_preview", pk=pk)
+        except RosterDeactivationUnconfirmed as exc:
+            messages.error(
+                request,
+                _(
+                    "Nothing was imported: this would mark %(count)d of %(active)d active staff "
+                    "inactive. If that is right, type %(count)d in the box and apply again."
+                )
+                % {"count": len(exc.plan.deactivated), "active": exc.plan.active_count},
+            )
+            return redirect("roster_preview", pk=pk)
+        except RosterAppliedMeanwhile as exc:
+            messages.error(request, str(exc))
             return redirect("roster_preview", pk=pk)
         if applied_now:
             messages.success(request, _("Roster imported."))

@@ -15,10 +15,14 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from .models import Location, Staff
+
+USERNAME_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
 
 REQUIRED_COLUMNS = [
     "employee_id",
@@ -89,6 +93,26 @@ class RosterPlan:
     before: dict[str, dict] = field(default_factory=dict)
     # Locations named by rows to be written that do not exist yet: importing creates them.
     new_locations: list[NewLocation] = field(default_factory=list)
+    # New staff whose sign-in name is an existing login that belongs to nobody on the roster
+    # (a principal who is also on HR's list): applying links the staff record to it.
+    linked_logins: list[RosterRow] = field(default_factory=list)
+    # How many staff are active now: what the share marked inactive is measured against.
+    active_count: int = 0
+
+    @property
+    def deactivated_share(self) -> float:
+        return len(self.deactivated) / self.active_count if self.active_count else 0.0
+
+    @property
+    def deactivation_needs_confirming(self) -> bool:
+        """Marking more than ROSTER_DEACTIVATE_MAX_SHARE of the active staff inactive is what a
+        headers-only or truncated file with "deactivate missing" would do: a person confirms
+        the count first. A handful of leavers (fewer than ROSTER_DEACTIVATE_CONFIRM_FROM) never
+        needs it, however small the roster."""
+        return (
+            len(self.deactivated) >= settings.ROSTER_DEACTIVATE_CONFIRM_FROM
+            and self.deactivated_share > settings.ROSTER_DEACTIVATE_MAX_SHARE
+        )
 
     @property
     def changes(self) -> int:
@@ -109,6 +133,12 @@ def decode_roster(data: bytes) -> str:
         raise RosterFileError("The file is empty: export the roster from HR again.")
     if b"\x00" in data[:4096]:
         raise RosterFileError("This is not a CSV file (it holds binary data): save it as CSV.")
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise RosterFileError(
+            f"Line {line} holds a NUL character (binary data, not text): the file is damaged. "
+            "Export the roster from HR again."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -149,7 +179,7 @@ def read_rows(text: str) -> tuple[list[RosterRow], list[Rejection], list[tuple[i
     duplicates: list[tuple[int, int]] = []
     seen_ids: dict[str, RosterRow] = {}
     seen_emails: dict[str, RosterRow] = {}
-    for raw in reader:
+    for raw in _records(reader):
         line = reader.line_num
         if not any(cell.strip() for cell in raw):
             continue  # blank line
@@ -178,6 +208,38 @@ def read_rows(text: str) -> tuple[list[RosterRow], list[Rejection], list[tuple[i
     return rows, rejected, duplicates
 
 
+def _records(reader):
+    """The CSV records, with what the csv module refuses (a cell over its size limit, a line
+    break inside an unquoted cell) said as one sentence naming the line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.line_num
+            if "field larger than field limit" in str(exc):
+                reason = (
+                    f"a cell is longer than {csv.field_size_limit():,} characters: "
+                    "is this the right file?"
+                )
+            elif "new-line character" in str(exc):
+                reason = (
+                    "a line break inside a cell that is not in quotes: put the cell in double "
+                    "quotes, or remove the line break"
+                )
+            else:
+                reason = str(exc)
+            raise RosterFileError(f"Line {line}: {reason}. Nothing was imported.") from exc
+
+
+# What the database holds for each column (longer is refused while planning, not on apply).
+MAX_LENGTHS = {
+    name: Staff._meta.get_field(name).max_length
+    for name in ("employee_id", "first_name", "last_name", "email", "job_title")
+} | {"location": Location._meta.get_field("name").max_length}
+
+
 def _check_row(line: int, cells: dict[str, str]) -> tuple[RosterRow | None, Rejection | None]:
     """The row, or why it is rejected (the first problem found, with its column)."""
     employee_id = cells["employee_id"]
@@ -188,6 +250,18 @@ def _check_row(line: int, cells: dict[str, str]) -> tuple[RosterRow | None, Reje
     for name in ("employee_id", "first_name", "last_name", "location"):
         if not cells[name]:
             return reject(name, "missing value")
+    for name, limit in MAX_LENGTHS.items():
+        if len(cells[name]) > limit:
+            return reject(name, f"{len(cells[name])} characters, more than the {limit} allowed")
+    # The login account is named by the e-mail, or by the employee id without one.
+    username = cells["email"] or cells["employee_id"]
+    if len(username) > USERNAME_MAX_LENGTH:
+        column = "email" if cells["email"] else "employee_id"
+        return reject(
+            column,
+            f"{len(username)} characters, more than the {USERNAME_MAX_LENGTH} a sign-in name "
+            "allows",
+        )
     # An empty e-mail is someone without a work address (custodial, food-service and
     # transportation staff): they sign in with their employee id and a printed sign-in code.
     email = cells["email"]
@@ -249,6 +323,8 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
     existing = {s.employee_id: s for s in Staff.objects.all()}
     owner_of_email = {s.email.lower(): s.employee_id for s in existing.values() if s.email}
     emails_in_file = {row.employee_id: row.email for row in rows}
+    logins = _logins_named(rows)
+    usernames_in_file = {row.employee_id: row.email or row.employee_id for row in rows}
     for row in rows:
         owner = owner_of_email.get(row.email) if row.email else None
         # Another employee's address is a conflict, unless this same file moves them off it.
@@ -258,8 +334,36 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
                 plan.rejected.append(Rejection(row.line, "email", reason, row.employee_id))
                 continue
         staff = existing.get(row.employee_id)
+        login = logins.get(row.email or row.employee_id)
+        # Another employee's login, unless this same file gives them another sign-in name.
+        if (
+            login is not None
+            and login[1] not in (None, row.employee_id)
+            and usernames_in_file.get(login[1], row.email or row.employee_id)
+            == (row.email or row.employee_id)
+        ):
+            # Two staff members cannot share one login account.
+            column = "email" if row.email else "employee_id"
+            reason = (
+                f"the sign-in name {row.email or row.employee_id} is the login account of "
+                f"employee {login[1]}"
+            )
+            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id))
+            continue
+        if (
+            staff is not None
+            and login is not None
+            and login[0] != staff.user_id
+            and login[1] is None
+        ):
+            column = "email" if row.email else "employee_id"
+            reason = f"the sign-in name {row.email or row.employee_id} is another login account's"
+            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id))
+            continue
         if staff is None:
             plan.new.append(row)
+            if login is not None:
+                plan.linked_logins.append(row)
             continue
         current = _staff_values(staff, location_names)
         wanted = row.values()
@@ -274,6 +378,7 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
         {row.location for row in plan.new} | {row.location for row, _, _ in plan.updated},
         existing=set(location_names.values()),
     )
+    plan.active_count = sum(1 for s in existing.values() if s.is_active)
     if deactivate_missing:
         # A rejected row still names someone who is on HR's list: never deactivate them for it.
         named = {row.employee_id for row in rows} | {r.employee_id for r in plan.rejected}
@@ -281,6 +386,18 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
             s for employee_id, s in existing.items() if s.is_active and employee_id not in named
         ]
     return plan
+
+
+def _logins_named(rows: list[RosterRow]) -> dict[str, tuple[int, str | None]]:
+    """The login accounts the rows' sign-in names already belong to: {username: (user id, the
+    employee id of its staff member or None)}. One query."""
+    usernames = {row.email or row.employee_id for row in rows}
+    return {
+        username: (pk, employee_id)
+        for username, pk, employee_id in get_user_model()
+        .objects.filter(username__in=usernames)
+        .values_list("username", "pk", "staff__employee_id")
+    }
 
 
 def new_locations(named: set[str], *, existing: set[str]) -> list[NewLocation]:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -101,17 +101,55 @@ class RosterApplied:
         }
 
 
+class RosterDeactivationUnconfirmed(Exception):
+    """The import would mark more than ROSTER_DEACTIVATE_MAX_SHARE of the active staff inactive
+    and nobody confirmed that count: nothing was written."""
+
+    def __init__(self, plan: RosterPlan):
+        self.plan = plan
+        super().__init__(
+            f"This import would mark {len(plan.deactivated)} of {plan.active_count} active staff "
+            "inactive; nothing was imported. If that is right, confirm the count."
+        )
+
+
+ROSTER_APPLIED_MEANWHILE = _(
+    "Another import added some of the same people at the same moment, so nothing from this "
+    "file was imported. Upload it again to see what is left to change."
+)
+
+
+class RosterAppliedMeanwhile(Exception):
+    """Another import wrote some of the same people while this one was being applied."""
+
+
 @transaction.atomic
-def roster_apply(*, plan: RosterPlan, skip_invalid: bool = False) -> RosterApplied:
+def roster_apply(
+    *,
+    plan: RosterPlan,
+    skip_invalid: bool = False,
+    confirmed_deactivations: int | None = None,
+    force: bool = False,
+) -> RosterApplied:
     """Write a roster plan in one transaction, in batches (a constant number of queries per
     batch, never one per row). New staff get an inactive login account (username = work
     e-mail) until they accept their invitation, and an assignment in the current cycle.
     Returns what was written.
 
-    Raises RosterInvalid, writing nothing, when rows were rejected and skip_invalid is False.
+    Raises, writing nothing: RosterInvalid when rows were rejected and skip_invalid is False;
+    RosterDeactivationUnconfirmed when it would mark more than ROSTER_DEACTIVATE_MAX_SHARE of
+    the active staff inactive and neither `force` nor `confirmed_deactivations` (that exact
+    count, as a person typed it) says so; RosterAppliedMeanwhile when another import wrote one
+    of the same new people at the same moment.
     """
     if plan.rejected and not skip_invalid:
         raise RosterInvalid(plan)
+    if (
+        plan.deactivation_needs_confirming
+        and not force
+        and confirmed_deactivations != len(plan.deactivated)
+    ):
+        raise RosterDeactivationUnconfirmed(plan)
     rows = plan.new + [row for row, _, _ in plan.updated]
     locations, new_locations = _locations_ensure({row.location for row in rows})
 
@@ -447,45 +485,56 @@ def _sessions_end(*, user_ids: set[int]) -> int:
     return deleted
 
 
-def roster_import_apply(*, roster_import_id: int, by=None) -> tuple[RosterImport, bool]:
+def roster_import_apply(
+    *, roster_import_id: int, by=None, confirmed_deactivations: int | None = None
+) -> tuple[RosterImport, bool]:
     """Apply an uploaded roster file and record what it did (RosterChange rows and the
     summary, with the new locations) in the same transaction. The file is planned inside the
     transaction, with the import row locked, so two clicks on "Apply" import once: the second
     finds it applied and returns (import, False).
 
-    Raises RosterInvalid, writing nothing, when rows were rejected and the upload did not ask
-    to import the valid rows; RosterImport.DoesNotExist for an unknown id.
+    Raises what roster_apply raises, writing nothing; RosterImport.DoesNotExist for an unknown
+    id.
     """
-    with transaction.atomic():
-        locked = RosterImport.objects.select_for_update().get(pk=roster_import_id)
-        if locked.applied_at is not None:
-            return locked, False
-        plan = roster_plan(
-            locked.content.encode("utf-8"), deactivate_missing=locked.deactivate_missing
-        )
-        applied = roster_apply(plan=plan, skip_invalid=locked.skip_invalid)
-        RosterChange.objects.bulk_create(
-            _roster_changes(locked, applied, plan=plan), batch_size=BATCH_SIZE
-        )
-        locked.applied_at = timezone.now()
-        locked.applied_by = by
-        locked.summary = applied.summary() | {
-            "rejected_rows": [
-                {"line": r.line, "column": r.column, "reason": r.reason} for r in plan.rejected
-            ]
-        }
-        locked.save(update_fields=["applied_at", "applied_by", "summary"])
-        if by is not None:
-            counts = applied.summary()
-            audit(
-                instance=locked,
-                action=ROSTER_APPLY_ACTION,
-                user=by,
-                summary=(
-                    f"{counts['new']} new, {counts['updated']} updated, "
-                    f"{counts['deactivated']} marked inactive"
-                ),
+    try:
+        with transaction.atomic():
+            locked = RosterImport.objects.select_for_update().get(pk=roster_import_id)
+            if locked.applied_at is not None:
+                return locked, False
+            plan = roster_plan(
+                locked.content.encode("utf-8"), deactivate_missing=locked.deactivate_missing
             )
+            applied = roster_apply(
+                plan=plan,
+                skip_invalid=locked.skip_invalid,
+                confirmed_deactivations=confirmed_deactivations,
+            )
+            RosterChange.objects.bulk_create(
+                _roster_changes(locked, applied, plan=plan), batch_size=BATCH_SIZE
+            )
+            locked.applied_at = timezone.now()
+            locked.applied_by = by
+            locked.summary = applied.summary() | {
+                "rejected_rows": [
+                    {"line": r.line, "column": r.column, "reason": r.reason} for r in plan.rejected
+                ]
+            }
+            locked.save(update_fields=["applied_at", "applied_by", "summary"])
+            if by is not None:
+                counts = applied.summary()
+                audit(
+                    instance=locked,
+                    action=ROSTER_APPLY_ACTION,
+                    user=by,
+                    summary=(
+                        f"{counts['new']} new, {counts['updated']} updated, "
+                        f"{counts['deactivated']} marked inactive"
+                    ),
+                )
+    except IntegrityError as exc:
+        # Another upload holding some of the same new people was applied at the same moment
+        # and won: this transaction wrote nothing.
+        raise RosterAppliedMeanwhile(ROSTER_APPLIED_MEANWHILE) from exc
     return locked, True
 
 

@@ -219,6 +219,11 @@ DEFAULT_FROM_EMAIL = f"{DISTRICT_NAME} training <training@localhost>"
 TRAINING_CYCLE_START = (7, 1)
 TRAINING_REFRESHER_DUE = (10, 1)
 TRAINING_NEW_HIRE_DUE_DAYS = 30
+# A roster import that would mark more than this share of the active staff inactive (what a
+# headers-only or cut-off file with "deactivate missing" does) needs the count confirmed, or
+# --force on the command line.
+ROSTER_DEACTIVATE_MAX_SHARE = 0.2
+ROSTER_DEACTIVATE_CONFIRM_FROM = 5
 # send_reminders writes to the same person at most once in this many days.
 REMINDER_INTERVAL_DAYS = 7
 

@@ -1,10 +1,15 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 
 from staff.roster import RosterFileError, roster_plan
-from staff.services import RosterInvalid, roster_apply
+from staff.services import (
+    ROSTER_APPLIED_MEANWHILE,
+    RosterDeactivationUnconfirmed,
+    RosterInvalid,
+    roster_apply,
+)
 
 
 class Command(BaseCommand):
@@ -25,8 +30,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Show what would change; write nothing."
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Mark staff inactive even when that is more than ROSTER_DEACTIVATE_MAX_SHARE "
+            "of the active staff (what a cut-off file does with --deactivate-missing).",
+        )
 
-    def handle(self, *args, file: Path, deactivate_missing, skip_invalid, dry_run, **options):
+    def handle(
+        self, *args, file: Path, deactivate_missing, skip_invalid, dry_run, force, **options
+    ):
         try:
             data = file.read_bytes()
         except OSError as exc:
@@ -52,6 +65,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{len(plan.new_locations)} new location(s) will be created: {names}."
             )
+        for row in plan.linked_logins:
+            self.stdout.write(
+                f"  line {row.line}: {row.first_name} {row.last_name} already has a login "
+                f"account ({row.email or row.employee_id}); it becomes theirs"
+            )
         for line, first in plan.ignored_duplicates:
             self.stdout.write(f"  line {line}: same as line {first}, ignored")
         for rejection in plan.rejected:
@@ -60,7 +78,13 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing was written.")
             return
         try:
-            roster_apply(plan=plan, skip_invalid=skip_invalid)
+            roster_apply(plan=plan, skip_invalid=skip_invalid, force=force)
+        except RosterDeactivationUnconfirmed as exc:
+            raise CommandError(
+                f"{exc} Check the file; if it is right, run again with --force."
+            ) from exc
+        except IntegrityError as exc:
+            raise CommandError(str(ROSTER_APPLIED_MEANWHILE)) from exc
         except DatabaseError as exc:
             raise CommandError(
                 f"The database failed during the import ({exc.__class__.__name__}); the import "
