@@ -23,7 +23,7 @@ class Command(BaseCommand):
             self.stdout.write("  Admin:  http://127.0.0.1:8000/admin/")
             for account, _ in results:
                 self.stdout.write(
-                    f"  {account.role:<14} {account.username:<26} password: {account.password}"
+                    f"  {account.role:<24} {account.username:<26} password: {account.password}"
                 )
             self.stdout.write("  Demo staff, each a kind of learner:")
             for member, _ in staff:
