@@ -167,3 +167,35 @@ def test_h12_a_connection_lost_on_the_first_pdf_download_says_so_and_a_retry_suc
     connection.close()
     retry = client.get(f"/certificates/{certificate.code}/download/")
     assert retry.status_code == 200 and retry["Content-Type"] == "application/pdf"
+
+
+def test_h12_a_connection_lost_while_applying_a_roster_in_the_admin_says_so_and_a_retry_works(
+    client, monkeypatch
+):
+    from django.contrib.auth.models import Group
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from staff.models import RosterImport
+    from tests.conftest import make_user
+
+    restore_migration_data()
+    hr = make_user("hr-fault@district.example")
+    hr.groups.add(Group.objects.get(name="HR administrators"))
+    client.force_login(hr)
+    text = "employee_id,first_name,last_name,email,location,job_title,hire_date,active\n" + "".join(
+        f"E{n},First{n},Last{n},p{n}@district.example,School,Teacher,2024-01-10,yes\n"
+        for n in range(20)
+    )
+    client.post(
+        "/admin/roster/import/",
+        {"file": SimpleUploadedFile("roster.csv", text.encode(), "text/csv")},
+    )
+    url = f"/admin/roster/import/{RosterImport.objects.get().pk}/"
+    monkeypatch.setattr(Staff.objects, "bulk_create", killing_before(Staff.objects.bulk_create))
+    failed = client.post(url)
+    assert failed.status_code == 503 and b"Nothing was saved halfway" in failed.content
+    monkeypatch.undo()
+    connection.close()
+    assert Staff.objects.count() == 0 and RosterImport.objects.get().applied_at is None
+    assert client.post(url).status_code == 302
+    assert Staff.objects.count() == 20

@@ -125,3 +125,25 @@ def test_h21_principals_are_not_shown_the_audit_trail(db, client):
     principal.groups.add(Group.objects.get(name="Location administrators"))
     client.force_login(principal)
     assert SITE_HISTORY not in menu(client)
+
+
+def test_h21_changes_to_location_administrators_are_recorded(db, client):
+    from django.contrib.auth.models import Group
+
+    from reports.models import LocationAccess
+    from staff.models import Location
+    from tests.conftest import make_user
+
+    it = get_user_model().objects.create_superuser("it@district.example", password="x")
+    client.force_login(it)
+    principal = make_user("p@district.example")
+    principal.groups.add(Group.objects.get(name="Location administrators"))
+    maple = Location.objects.create(name="Maple")
+    response = client.post(
+        "/admin/snippets/reports/locationaccess/add/",
+        {"user": principal.pk, "location": maple.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    access = LocationAccess.objects.get()
+    [entry] = ModelLogEntry.objects.filter(object_id=str(access.pk), action="wagtail.create")
+    assert entry.user == it
