@@ -94,36 +94,9 @@ def test_a_connection_lost_during_a_roster_import_writes_nothing_and_a_retry_suc
 
 
 @pytest.fixture
-def ready_to_sign(client):
+def ready_to_sign(client, passed_everything_tx):
     """A learner who passed every quiz, signed in (committed: the fault kills the connection)."""
-    from datetime import date
-
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from staff.models import Location
-    from staff.services import assignments_ensure, cycle_open
-    from tests.helpers import pass_section
-    from training.models import SectionPage
-
-    restore_migration_data()
-    call_command("load_course", verbosity=0)
-    today = timezone.localdate()
-    cycle, _ = cycle_open(year=today.year if today.month >= 7 else today.year - 1)
-    user = get_user_model().objects.create_user("signer@school.example", password="x")
-    Staff.objects.create(
-        employee_id="E-9",
-        first_name="María",
-        last_name="O'Neil-Núñez",
-        email=user.username,
-        location=Location.objects.create(name="School"),
-        hire_date=date(2015, 9, 1),
-        user=user,
-    )
-    assignments_ensure(cycle=cycle)
-    for section in SectionPage.objects.order_by("path"):
-        pass_section(user, section)
-    client.force_login(user)
+    client.force_login(passed_everything_tx)
     return client
 
 
