@@ -63,6 +63,11 @@ class AcknowledgementText:
     paragraphs: list[str]
     source_document: str
     source_passage: str
+    version: int = 1
+    effective: date | None = None
+    party: str = ""
+    # The file names of the policies it acknowledges, each linked from the signing page.
+    policies: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -73,7 +78,10 @@ class AcknowledgementText:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=4)
+ACKNOWLEDGEMENT_DIR = "acknowledgement"
+
+
+@lru_cache(maxsize=16)
 def _read_acknowledgement(path: str, mtime: float) -> AcknowledgementText:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return AcknowledgementText(
@@ -81,14 +89,31 @@ def _read_acknowledgement(path: str, mtime: float) -> AcknowledgementText:
         paragraphs=[" ".join(p.split()) for p in data["paragraphs"]],
         source_document=data["source"]["document"],
         source_passage=data["source"]["passage"],
+        version=int(data["version"]),
+        effective=data.get("effective"),
+        party=data.get("party", ""),
+        policies=tuple(data.get("policies") or ()),
     )
 
 
+def acknowledgement_versions() -> list[AcknowledgementText]:
+    """Every version of the acknowledgement in content/acknowledgement/, oldest first."""
+    folder = Path(settings.COURSE_CONTENT_DIR) / ACKNOWLEDGEMENT_DIR
+    versions = [
+        _read_acknowledgement(str(path), path.stat().st_mtime)
+        for path in folder.glob("*.yaml")
+    ]
+    return sorted(versions, key=lambda text: text.version)
+
+
 def acknowledgement_text() -> AcknowledgementText:
-    """The acknowledgement learners sign, from content/acknowledgement.yaml (quoted from the
-    City of Waterbury Electronic Mail Use Policy)."""
-    path = Path(settings.COURSE_CONTENT_DIR) / "acknowledgement.yaml"
-    return _read_acknowledgement(str(path), path.stat().st_mtime)
+    """The acknowledgement learners sign now: the latest version in content/acknowledgement/."""
+    return acknowledgement_versions()[-1]
+
+
+def acknowledgement_version_signed(*, text_sha256: str) -> AcknowledgementText | None:
+    """The version whose text an acknowledgement signed, known by the hash it recorded."""
+    return next((t for t in acknowledgement_versions() if t.sha256 == text_sha256), None)
 
 
 def _name_tokens(name: str) -> list[str]:

@@ -21,6 +21,7 @@ def _client_ip(request) -> str | None:
 @require_http_methods(["GET", "POST"])
 def completion(request):
     from staff.selectors import staff_for_user
+    from training.selectors import policy_documents
 
     staff = staff_for_user(user=request.user)
     text = services.acknowledgement_text()
@@ -44,7 +45,13 @@ def completion(request):
     return render(
         request,
         "certificates/completion.html",
-        {"staff": staff, "text": text, "error": error, "typed_name": typed_name},
+        {
+            "staff": staff,
+            "text": text,
+            "policies": policy_documents(filenames=text.policies),
+            "error": error,
+            "typed_name": typed_name,
+        },
         status=400 if error else 200,
     )
 

@@ -13,6 +13,12 @@ QUESTION_FIELDS: dict[str, dict[str, bool]] = {
     "scenario": {"scenario": True, "prompt": True, "choices": True},
 }
 
+# A question's stable key: what keeps its identity (and its past attempts) when others are
+# inserted before it or its wording is edited.
+QUESTION_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# The bank holds at least this many times the questions an attempt draws, so retries differ.
+BANK_PER_DRAWN = 3
+
 # Answers that test reading tricks rather than the policy are not allowed in this course.
 _CATCH_ALL_CHOICE = re.compile(r"\b(all|none) of the above\b", re.IGNORECASE)
 
@@ -34,9 +40,37 @@ def read_questions(reader, items: list, *, documents: set[str]) -> list[dict]:
                 path=f"{path}.type",
             )
         fields = QUESTION_FIELDS[kind]
-        keys = {"type", "explanation", "source", *fields}
-        reader.mapping(item, path=path, allowed=keys, required=keys)
-        question: dict[str, Any] = {"type": kind}
+        keys = {"id", "type", "explanation", "source", *fields}
+        if "id" not in item:
+            reader.fail(
+                'missing required key "id": give the question a stable key, e.g. '
+                '"id: email-forward-student-records"',
+                container=item,
+                path=path,
+            )
+        reader.mapping(item, path=path, allowed={*keys, "tags"}, required=keys)
+        key = item["id"]
+        if not isinstance(key, str) or not QUESTION_KEY.fullmatch(key) or len(key) > 100:
+            reader.fail(
+                "the id is lower-case letters and digits joined by hyphens, at most 100 "
+                f"characters, e.g. email-forward-student-records; found {key!r}",
+                container=item,
+                key="id",
+                path=f"{path}.id",
+            )
+        question: dict[str, Any] = {"id": key, "type": kind}
+        if "tags" in item:
+            tags = item["tags"]
+            if not isinstance(tags, list) or not all(
+                isinstance(t, str) and QUESTION_KEY.fullmatch(t) for t in tags
+            ):
+                reader.fail(
+                    "tags are a list of lower-case words joined by hyphens",
+                    container=item,
+                    key="tags",
+                    path=f"{path}.tags",
+                )
+            question["tags"] = list(tags)
         if "scenario" in fields:
             question["scenario"] = reader.text(item, "scenario", path=path)
         question["prompt"] = reader.text(item, "prompt", path=path)
@@ -48,6 +82,47 @@ def read_questions(reader, items: list, *, documents: set[str]) -> list[dict]:
         question["source"] = read_source(reader, item, path=path, documents=documents)
         questions.append(question)
     return questions
+
+
+def check_question_keys(reader, items: list, questions: list[dict], *, seen: dict) -> None:
+    """No two questions of the course share a key. `seen` maps each key met so far (in this
+    and earlier files) to where it was."""
+    for i, question in enumerate(questions):
+        where = f"questions[{i}]"
+        if question["id"] in seen:
+            reader.fail(
+                f'the id "{question["id"]}" is used by {seen[question["id"]]} too; '
+                "each question needs its own",
+                container=items[i],
+                key="id",
+                path=f"{where}.id",
+            )
+        seen[question["id"]] = f"{reader.path.name} {where}"
+
+
+def check_bank_size(reader, data, *, settings: dict, questions: list[dict]) -> None:
+    """The bank holds at least BANK_PER_DRAWN times the questions each attempt draws."""
+    if not questions:
+        return
+    drawn = settings.get("questions_per_attempt")
+    container = data.get("quiz") if isinstance(data.get("quiz"), dict) else data
+    if drawn is None:
+        reader.fail(
+            "set quiz.questions_per_attempt: an attempt draws some questions from a bank "
+            f"{BANK_PER_DRAWN} times as large, so a retry asks different ones",
+            container=container,
+            key="questions_per_attempt",
+            path="quiz.questions_per_attempt",
+        )
+    if len(questions) < BANK_PER_DRAWN * drawn:
+        reader.fail(
+            f"the bank has {len(questions)} questions but an attempt draws {drawn}: add "
+            f"{BANK_PER_DRAWN * drawn - len(questions)} more or draw fewer (the bank needs at "
+            f"least {BANK_PER_DRAWN} times the questions drawn)",
+            container=container,
+            key="questions_per_attempt",
+            path="quiz.questions_per_attempt",
+        )
 
 
 def _read_choices(reader, item, *, kind: str, path: str) -> list[dict]:
@@ -106,7 +181,7 @@ def read_quiz_settings(reader, value: Any) -> dict:
         "wait_minutes": (1, 60 * 24 * 30, True),
     }
     for key, item in settings.items():
-        if key == "shuffle":
+        if key in ("shuffle", "review_shows_answers"):
             item = reader.boolean(settings, key, path="quiz")
         else:
             low, high, nullable = limits[key]

@@ -8,6 +8,12 @@ class QuestionAdminForm(WagtailAdminModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        key, quiz = cleaned.get("key"), cleaned.get("quiz")
+        if key and quiz is not None:
+            from .models import Question
+
+            if Question.objects.filter(quiz=quiz, key=key).exclude(pk=self.instance.pk).exists():
+                self.add_error("key", "Another question of this quiz has this key.")
         formset = self.formsets.get("choices")
         if formset is None or not formset.is_valid():
             return cleaned

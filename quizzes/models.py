@@ -53,6 +53,15 @@ class Quiz(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Empty: unlimited."),
     )
+    review_shows_answers = models.BooleanField(
+        _("show the right answers after a failed attempt"),
+        default=False,
+        help_text=_(
+            "Off: after a failed attempt the learner sees which questions were wrong, with "
+            "their explanation and source, but not the right choice, so a retry still "
+            "measures what they know. The right answers are shown once the quiz is passed."
+        ),
+    )
     wait_between_attempts = models.DurationField(
         _("wait between attempts"),
         null=True,
@@ -69,6 +78,7 @@ class Quiz(models.Model):
                 FieldPanel("shuffle"),
                 FieldPanel("max_attempts"),
                 FieldPanel("wait_between_attempts"),
+                FieldPanel("review_shows_answers"),
             ],
             heading=_("Settings"),
         ),
@@ -108,6 +118,22 @@ class Question(PolymorphicModel, ClusterableModel):
     quiz = models.ForeignKey(
         Quiz, on_delete=models.PROTECT, related_name="questions", verbose_name=_("quiz")
     )
+    key = models.SlugField(
+        _("key"),
+        max_length=100,
+        null=True,
+        blank=True,
+        help_text=_(
+            "A stable name for the question, e.g. email-forward-student-records: the content "
+            "files and reports know it by this. Empty: made from the question."
+        ),
+    )
+    tags = models.JSONField(
+        _("tags"),
+        default=list,
+        blank=True,
+        help_text=_("The behaviours the question checks, e.g. texting-students."),
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     prompt = models.TextField(_("question"))
     explanation = models.TextField(
@@ -126,6 +152,12 @@ class Question(PolymorphicModel, ClusterableModel):
         help_text=_("The policy document the explanation cites."),
     )
     source_passage = models.CharField(_("passage"), max_length=255)
+    source_at = models.CharField(
+        _("words that locate it"),
+        max_length=255,
+        blank=True,
+        help_text=_("A few words copied from the passage: the Source link opens the policy there."),
+    )
     is_active = models.BooleanField(
         _("in the bank"),
         default=True,
@@ -135,6 +167,7 @@ class Question(PolymorphicModel, ClusterableModel):
     choices_panel = InlinePanel("choices", heading=_("Choices"), label=_("Choice"), min_num=2)
     base_panels = [
         FieldPanel("quiz"),
+        FieldPanel("key"),
         FieldPanel("sort_order"),
         FieldPanel("is_active"),
     ]
@@ -142,7 +175,11 @@ class Question(PolymorphicModel, ClusterableModel):
         FieldPanel("explanation"),
         MultiFieldPanel(
             # A plain list of titles: a handful of documents needs no search dialog.
-            [FieldPanel("source_document", widget=forms.Select), FieldPanel("source_passage")],
+            [
+                FieldPanel("source_document", widget=forms.Select),
+                FieldPanel("source_passage"),
+                FieldPanel("source_at"),
+            ],
             heading=_("Source"),
         ),
     ]
@@ -151,6 +188,32 @@ class Question(PolymorphicModel, ClusterableModel):
         ordering = ["quiz", "sort_order", "pk"]
         verbose_name = _("question")
         verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quiz", "key"],
+                condition=models.Q(key__isnull=False),
+                name="question_key_once_per_quiz",
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            self.key = self._unused_key()
+        super().save(*args, **kwargs)
+
+    def _unused_key(self) -> str:
+        from django.utils.text import slugify
+
+        stem = slugify(self.prompt)[:80].strip("-") or "question"
+        taken = set(
+            Question.objects.filter(quiz_id=self.quiz_id, key__startswith=stem)
+            .exclude(pk=self.pk)
+            .values_list("key", flat=True)
+        )
+        key, number = stem, 2
+        while key in taken:
+            key, number = f"{stem}-{number}", number + 1
+        return key
 
     def __str__(self):
         return self.prompt[:80]
@@ -296,6 +359,14 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
     question_count = models.PositiveSmallIntegerField()
+
+    class Kind(models.TextChoices):
+        QUIZ = "quiz", _("Section quiz")
+        TEST_OUT = "test_out", _("Test-out (pre-assessment)")
+
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.QUIZ, db_index=True
+    )
     score = models.DecimalField(
         _("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )

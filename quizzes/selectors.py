@@ -20,6 +20,7 @@ class QuizStatus:
     submitted_attempts: int
     passing_attempt_id: int | None
     last_attempt_id: int | None
+    tested_out: bool = False
 
 
 def quiz_status_by_section(
@@ -35,11 +36,15 @@ def quiz_status_by_section(
     )
     if since is not None:
         attempts = attempts.filter(submitted_at__gte=since)
+    # A test-out passes a section like its quiz does; a test-out that missed a question only
+    # means the section is read and its quiz taken, so it is no "failed quiz".
+    quiz_kind = Q(kind=Attempt.Kind.QUIZ)
     summary = attempts.values("quiz__section_id").annotate(
-        attempts=Count("pk"),
-        best=Max("score"),
+        attempts=Count("pk", filter=quiz_kind),
+        best=Max("score", filter=quiz_kind | Q(passed=True)),
         passing_id=Max("pk", filter=Q(passed=True)),
-        last_id=Max("pk"),
+        tested_out_id=Max("pk", filter=Q(passed=True, kind=Attempt.Kind.TEST_OUT)),
+        last_id=Max("pk", filter=quiz_kind),
     )
     rows = {row["quiz__section_id"]: row for row in summary}
     last = {
@@ -59,6 +64,7 @@ def quiz_status_by_section(
             submitted_attempts=row["attempts"],
             passing_attempt_id=row["passing_id"],
             last_attempt_id=row["last_id"],
+            tested_out=row["tested_out_id"] is not None,
         )
     return statuses
 
@@ -83,3 +89,39 @@ def attempt_for_user(*, user, attempt_id: int) -> Attempt | None:
 
 def attempt_items(*, attempt: Attempt) -> list[AttemptQuestion]:
     return list(attempt.items.order_by("position"))
+
+
+def test_out_attempts(*, user, submitted: bool | None, lock: bool = False) -> list[Attempt]:
+    """The learner's test-out attempts of this training cycle, in course order: the open ones
+    (submitted=False), the submitted ones (True) or all (None)."""
+    from staff.selectors import learner_cycle_start
+
+    since = learner_cycle_start(user=user)
+    if since is None:
+        return []
+    attempts = Attempt.objects.filter(
+        user=user, kind=Attempt.Kind.TEST_OUT, started_at__gte=since
+    ).select_related("quiz__section")
+    if submitted is not None:
+        attempts = attempts.filter(submitted_at__isnull=not submitted)
+    if lock:
+        attempts = attempts.select_for_update(of=("self",))
+    return sorted(attempts, key=lambda a: a.quiz.section.path)
+
+
+def test_out_offered(*, user, course) -> bool:
+    """Whether the learner may start the test-out: they are on this cycle's annual refresher
+    (new hires read every section), and have taken neither the test-out nor any section's
+    quiz this cycle."""
+    from staff.models import Assignment
+    from staff.selectors import learner_assignments, learner_cycle_start
+
+    current, _history = learner_assignments(user=user)
+    if current is None or current.assignment.kind != Assignment.Kind.REFRESHER:
+        return False
+    if current.status in ("completed", "exempt"):
+        return False
+    since = learner_cycle_start(user=user)
+    return not Attempt.objects.filter(
+        user=user, started_at__gte=since, quiz__section__in=course.get_children()
+    ).exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections import Counter
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -24,6 +25,10 @@ SLIDES_NOT_READ = "Read every slide of this section before you take its quiz."
 SECTION_LOCKED = "Pass the quiz of the section before this one first."
 SECTION_RETIRED = "This section is no longer part of the course."
 ALREADY_PASSED = "You have passed this quiz."
+NOT_ENOUGH_READING = (
+    "This course asks for at least {minimum} on each section's slides before its quiz. "
+    "You have spent {spent} on this section so far: go back over its slides, then try again."
+)
 NO_ATTEMPTS_LEFT = (
     "You have used all {allowed} attempts at this quiz. Ask your administrator to allow "
     "another attempt."
@@ -72,9 +77,10 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     if entry.quiz_passed:
         raise QuizUnavailable(ALREADY_PASSED)
 
-    # Only this training cycle's attempts count towards its limits.
+    # Only this training cycle's attempts (and reading) count towards its limits.
     since = learner_cycle_start(user=user)
-    this_cycle = Attempt.objects.filter(user=user, quiz=quiz)
+    _check_minimum_reading_time(user=user, section=quiz.section, since=since)
+    this_cycle = Attempt.objects.filter(user=user, quiz=quiz, kind=Attempt.Kind.QUIZ)
     if since is not None:
         this_cycle = this_cycle.filter(started_at__gte=since)
     open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
@@ -89,6 +95,26 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
         return open_attempt or _attempt_new(user=user, quiz=quiz, this_cycle=this_cycle)
 
 
+def _check_minimum_reading_time(*, user, section: SectionPage, since) -> None:
+    """When the course sets a minimum time per section, the quiz waits until the learner has
+    spent it on the section's slides (measured on the server from the slides they viewed)."""
+    from training.selectors import minutes_text, time_on_task
+    from training.services import reading_step_record
+
+    # The slide the learner is leaving counts up to now.
+    reading_step_record(user=user)
+    minimum = section.get_parent().specific.minimum_minutes_per_section
+    if not minimum:
+        return
+    spent = time_on_task(user_ids=[user.pk], since=since).get((user.pk, section.pk), 0)
+    if spent < minimum * 60:
+        raise QuizUnavailable(
+            NOT_ENOUGH_READING.format(
+                minimum=minutes_text(minimum * 60), spent=minutes_text(spent)
+            )
+        )
+
+
 def _attempt_new(*, user, quiz: Quiz, this_cycle) -> Attempt:
     submitted = this_cycle.filter(submitted_at__isnull=False)
     count = submitted.count()
@@ -100,7 +126,12 @@ def _attempt_new(*, user, quiz: Quiz, this_cycle) -> Attempt:
         if timezone.now() < ready_at:
             raise QuizUnavailable(WAIT_BEFORE_RETRY.format(when=datetime_text(ready_at)))
 
-    questions = _draw_questions(quiz)
+    seen = Counter(
+        AttemptQuestion.objects.filter(attempt__in=this_cycle).values_list(
+            "question_id", flat=True
+        )
+    )
+    questions = draw_questions(quiz, seen=seen)
     attempt = Attempt.objects.create(
         user=user,
         quiz=quiz,
@@ -120,7 +151,10 @@ def _attempt_new(*, user, quiz: Quiz, this_cycle) -> Attempt:
     return attempt
 
 
-def _draw_questions(quiz: Quiz) -> list[Question]:
+def draw_questions(quiz: Quiz, *, seen: Counter | None = None, size: int | None = None):
+    """The questions of a new attempt: `size` of them (the quiz's setting when None) from the
+    active bank, preferring those the learner has been asked least often (`seen` counts them),
+    so each retry asks different questions while the bank allows."""
     bank = list(
         quiz.questions.filter(is_active=True)
         .order_by("sort_order", "pk")
@@ -128,9 +162,14 @@ def _draw_questions(quiz: Quiz) -> list[Question]:
     )
     if not bank:
         raise QuizUnavailable("This quiz has no questions yet. Tell your administrator.")
-    size = min(quiz.questions_per_attempt or len(bank), len(bank))
+    size = min(size or quiz.questions_per_attempt or len(bank), len(bank))
     if size < len(bank):
-        drawn = _random.sample(bank, size)
+        seen = seen or Counter()
+        # A random tie-break within each count keeps the draw unpredictable.
+        ranked = sorted(bank, key=lambda q: (seen[q.pk], _random.random()))
+        drawn = ranked[:size]
+        if quiz.shuffle:
+            _random.shuffle(drawn)
         bank = drawn if quiz.shuffle else sorted(drawn, key=lambda q: (q.sort_order, q.pk))
     elif quiz.shuffle:
         _random.shuffle(bank)
@@ -145,11 +184,12 @@ def _as_shown(question: Question, *, shuffle: bool) -> dict:
     if shuffle and question.type_key != "true_false":
         _random.shuffle(choices)
     shown = {
+        "key": question.key,
         "type": question.type_key,
         "prompt": question.prompt,
         "choices": choices,
         "explanation": question.explanation,
-        "source": {"document": question.source_document_id, "passage": question.source_passage},
+        "source": _question_source(question),
     }
     if question.type_key == "scenario":
         shown["scenario"] = question.scenario
@@ -203,7 +243,8 @@ def attempt_submit(*, user, attempt_id: int, data) -> Attempt:
             # Lock the attempt only, not the quiz: other learners' submissions go on.
             Attempt.objects.select_for_update(of=("self",))
             .select_related("quiz")
-            .filter(pk=attempt_id, user=user)
+            # A test-out is graded as a whole, by test_out_submit.
+            .filter(pk=attempt_id, user=user, kind=Attempt.Kind.QUIZ)
             .first()
         )
         if attempt is None:
@@ -212,24 +253,27 @@ def attempt_submit(*, user, attempt_id: int, data) -> Attempt:
             return attempt
         items = list(attempt.items.order_by("position"))
         answers = parse_answers(items=items, data=data)
-        questions = {
-            q.pk: q for q in Question.objects.filter(pk__in=[i.question_id for i in items])
-        }
-        correct = 0
-        for item in items:
-            selected = answers[item.position]
-            mark = questions[item.question_id].grade(selected, item.correct_ids)
-            item.selected_choice_ids = sorted(selected)
-            item.is_correct = mark == 1
-            correct += int(mark)
-        AttemptQuestion.objects.bulk_update(items, ["selected_choice_ids", "is_correct"])
-        attempt.correct_count = correct
-        attempt.score, attempt.passed = attempt_score(
-            correct=correct, total=len(items), pass_mark=attempt.pass_mark
-        )
-        attempt.submitted_at = timezone.now()
-        attempt.save(update_fields=["correct_count", "score", "passed", "submitted_at"])
+        _grade(attempt, items, answers)
     return attempt
+
+
+def _grade(attempt: Attempt, items: list[AttemptQuestion], answers: dict[int, set[int]]):
+    """Record the answers and the grade of an attempt (inside the caller's transaction)."""
+    questions = {q.pk: q for q in Question.objects.filter(pk__in=[i.question_id for i in items])}
+    correct = 0
+    for item in items:
+        selected = answers[item.position]
+        mark = questions[item.question_id].grade(selected, item.correct_ids)
+        item.selected_choice_ids = sorted(selected)
+        item.is_correct = mark == 1
+        correct += int(mark)
+    AttemptQuestion.objects.bulk_update(items, ["selected_choice_ids", "is_correct"])
+    attempt.correct_count = correct
+    attempt.score, attempt.passed = attempt_score(
+        correct=correct, total=len(items), pass_mark=attempt.pass_mark
+    )
+    attempt.submitted_at = timezone.now()
+    attempt.save(update_fields=["correct_count", "score", "passed", "submitted_at"])
 
 
 def attempt_score(*, correct: int, total: int, pass_mark: int) -> tuple[Decimal, bool]:
@@ -250,12 +294,15 @@ QUIZ_DEFAULTS = {
     "shuffle": True,
     "max_attempts": None,
     "wait_minutes": None,
+    "review_shows_answers": False,
 }
 
 
 def question_as_dict(question: Question) -> dict:
     """A question as the plain data of a content file (the shape read_questions returns)."""
-    data: dict = {"type": question.type_key}
+    data: dict = {"id": question.key, "type": question.type_key}
+    if question.tags:
+        data["tags"] = list(question.tags)
     if question.type_key == "scenario":
         data["scenario"] = question.scenario
     data["prompt"] = question.prompt
@@ -265,8 +312,15 @@ def question_as_dict(question: Question) -> dict:
     else:
         data["choices"] = [{"text": c.text, "correct": c.is_correct} for c in choices]
     data["explanation"] = question.explanation
-    data["source"] = {"document": question.source_document_id, "passage": question.source_passage}
+    data["source"] = _question_source(question)
     return data
+
+
+def _question_source(question: Question) -> dict:
+    source = {"document": question.source_document_id, "passage": question.source_passage}
+    if question.source_at:
+        source["at"] = question.source_at
+    return source
 
 
 def quiz_settings_as_dict(quiz: Quiz) -> dict:
@@ -276,6 +330,7 @@ def quiz_settings_as_dict(quiz: Quiz) -> dict:
         "questions_per_attempt": quiz.questions_per_attempt,
         "shuffle": quiz.shuffle,
         "max_attempts": quiz.max_attempts,
+        "review_shows_answers": quiz.review_shows_answers,
         # Whole minutes, rounded up, so a short wait set in the admin never exports as 0.
         "wait_minutes": (
             math.ceil(quiz.wait_between_attempts.total_seconds() / 60)
@@ -311,41 +366,52 @@ def quiz_sync_from_spec(*, section: SectionPage, settings: dict, questions: list
         quiz.questions_per_attempt = wanted_settings["questions_per_attempt"]
         quiz.shuffle = wanted_settings["shuffle"]
         quiz.max_attempts = wanted_settings["max_attempts"]
+        quiz.review_shows_answers = wanted_settings["review_shows_answers"]
         minutes = wanted_settings["wait_minutes"]
         quiz.wait_between_attempts = timedelta(minutes=minutes) if minutes else None
         quiz.full_clean()
         quiz.save()
         changed = True
 
-    current = list(
-        quiz.questions.filter(is_active=True)
-        .order_by("sort_order", "pk")
-        .prefetch_related("choices")
-    )
+    # Questions are matched by their key, so inserting one, or editing one's wording, leaves
+    # the others as they are. Retired questions are matched too: putting one back revives it.
+    by_key = {q.key: q for q in quiz.questions.exclude(key=None).prefetch_related("choices")}
+    wanted = {spec["id"] for spec in questions}
     for position, spec in enumerate(questions, start=1):
-        existing = current[position - 1] if position <= len(current) else None
+        existing = by_key.get(spec["id"])
         if existing is not None and existing.type_key == spec["type"]:
-            if question_as_dict(existing) == spec and existing.sort_order == position:
+            if (
+                existing.is_active
+                and existing.sort_order == position
+                and question_as_dict(existing) == spec
+            ):
                 continue
             _question_update(existing, spec, position)
         else:
             if existing is not None:
-                _question_retire(existing)
+                # A new type is a new question: the old one keeps its attempts under a new key.
+                existing.key = f"{existing.key}-retired-{existing.pk}"
+                _question_retire(existing, fields=["key"])
             _question_create(quiz, spec, position)
         changed = True
-    for extra in current[len(questions) :]:
-        _question_retire(extra)
-        changed = True
+    for question in quiz.questions.filter(is_active=True):
+        if question.key not in wanted:
+            _question_retire(question)
+            changed = True
     return changed
 
 
 def _question_fields(spec: dict, position: int) -> dict:
     fields = {
+        "key": spec["id"],
+        "tags": spec.get("tags", []),
+        "is_active": True,
         "sort_order": position,
         "prompt": spec["prompt"],
         "explanation": spec["explanation"],
         "source_document_id": spec["source"]["document"],
         "source_passage": spec["source"]["passage"],
+        "source_at": spec["source"].get("at", ""),
     }
     if spec["type"] == "scenario":
         fields["scenario"] = spec["scenario"]
@@ -385,6 +451,106 @@ def _choices_replace(question: Question, spec: dict) -> None:
     )
 
 
-def _question_retire(question: Question) -> None:
+def _question_retire(question: Question, *, fields: list[str] = ()) -> None:
     question.is_active = False
-    question.save(update_fields=["is_active"])
+    question.save(update_fields=["is_active", *fields])
+
+
+# --- the test-out: a pre-assessment for returning staff -------------------------------------
+
+# Each section contributes this many questions; a section whose questions are all answered
+# correctly counts as passed for the cycle.
+TEST_OUT_QUESTIONS_PER_SECTION = 4
+TEST_OUT_NOT_OFFERED = (
+    "The test-out is for returning staff on the annual refresher, before they take any "
+    "section's quiz, once a year."
+)
+
+
+class TestOutUnavailable(Exception):
+    """The learner may not take the test-out now; the message says why."""
+
+
+def test_out_start_or_resume(*, user, course) -> list[Attempt]:
+    """The learner's open test-out (one attempt per section that has questions, in course
+    order), or a new one. Raises TestOutUnavailable when it is not offered to them."""
+    from .selectors import test_out_attempts, test_out_offered
+
+    with transaction.atomic():
+        # As with a quiz: a second tab waits here, then finds what the first one opened.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        open_attempts = test_out_attempts(user=user, submitted=False)
+        if open_attempts:
+            return open_attempts
+        if not test_out_offered(user=user, course=course):
+            raise TestOutUnavailable(TEST_OUT_NOT_OFFERED)
+        quizzes = Quiz.objects.filter(
+            section__in=SectionPage.objects.child_of(course).live(), questions__is_active=True
+        ).distinct()
+        attempts = []
+        for quiz in sorted(quizzes.select_related("section"), key=lambda q: q.section.path):
+            questions = draw_questions(quiz, size=TEST_OUT_QUESTIONS_PER_SECTION)
+            attempt = Attempt.objects.create(
+                user=user,
+                quiz=quiz,
+                kind=Attempt.Kind.TEST_OUT,
+                number=Attempt.objects.filter(user=user, quiz=quiz).count() + 1,
+                question_count=len(questions),
+                # Every question right, or the section is read and its quiz taken as usual.
+                pass_mark=100,
+            )
+            AttemptQuestion.objects.bulk_create(
+                AttemptQuestion(
+                    attempt=attempt,
+                    question=question,
+                    position=position,
+                    shown=_as_shown(question, shuffle=quiz.shuffle),
+                )
+                for position, question in enumerate(questions, start=1)
+            )
+            attempts.append(attempt)
+        return attempts
+
+
+class _Prefixed:
+    """One attempt's answers out of the test-out form, whose fields are named a<n>-q<m>."""
+
+    def __init__(self, data, prefix: str):
+        self._data, self._prefix = data, prefix
+
+    def __iter__(self):
+        return (key[len(self._prefix) :] for key in self._data if key.startswith(self._prefix))
+
+    def getlist(self, key):
+        return self._data.getlist(self._prefix + key)
+
+
+def test_out_submit(*, user, data) -> list[Attempt]:
+    """Grade and record the whole test-out at once: every section's attempt or none.
+
+    Raises AnswersInvalid with errors keyed by (section place, question position), recording
+    nothing, and TestOutUnavailable when there is no open test-out. Submitting again changes
+    nothing.
+    """
+    from .selectors import test_out_attempts
+
+    with transaction.atomic():
+        attempts = test_out_attempts(user=user, submitted=None, lock=True)
+        if not attempts:
+            raise TestOutUnavailable(TEST_OUT_NOT_OFFERED)
+        if all(a.is_submitted for a in attempts):
+            return attempts
+        errors, graded = {}, []
+        for place, attempt in enumerate(attempts, start=1):
+            items = list(attempt.items.order_by("position"))
+            try:
+                answers = parse_answers(items=items, data=_Prefixed(data, f"a{place}-"))
+            except AnswersInvalid as exc:
+                errors.update({(place, position): m for position, m in exc.errors.items()})
+                continue
+            graded.append((attempt, items, answers))
+        if errors:
+            raise AnswersInvalid(errors)
+        for attempt, items, answers in graded:
+            _grade(attempt, items, answers)
+    return attempts

@@ -9,10 +9,10 @@ from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from training.models import SectionPage
-from training.selectors import course_outline, learner_section_entry, source_titles
+from training.selectors import course_outline, learner_section_entry, source_documents
 
 from . import selectors, services
 from .models import Attempt
@@ -128,6 +128,7 @@ def attempt_result(request, attempt_id: int):
     course = section.get_parent().specific
     outline = course_outline(course=course, user=request.user)
     entry = next((e for e in outline if e.section.pk == section.pk), None)
+    items = selectors.attempt_items(attempt=attempt)
     next_entry = None
     if entry is not None and entry.position < len(outline):
         next_entry = outline[entry.position]
@@ -140,8 +141,12 @@ def attempt_result(request, attempt_id: int):
             "entry": entry,
             "next_entry": next_entry,
             "attempt": attempt,
-            "items": selectors.attempt_items(attempt=attempt),
-            "source_titles": source_titles(),
+            "items": items,
+            "wrong_items": [item for item in items if not item.is_correct],
+            # Moodle's model: the right answers only once the quiz is passed, unless the quiz
+            # allows them after a failed attempt too.
+            "show_answers": attempt.passed or attempt.quiz.review_shows_answers,
+            "source_documents": source_documents(),
         },
     )
 
@@ -156,3 +161,133 @@ def attempt_resume(request, attempt_id: int):
     if attempt.is_submitted:
         return redirect("quizzes:result", attempt_id=attempt.pk)
     return redirect("quizzes:take", section_id=attempt.quiz.section_id)
+
+
+# --- the test-out --------------------------------------------------------------------------
+
+
+def _learner_course(request):
+    from training.models import CoursePage
+
+    return CoursePage.objects.live().order_by("path").first()
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def test_out_start(request):
+    """GET: what the test-out is, and a button to start it. POST: start (or resume) it."""
+    course = _learner_course(request)
+    if course is None:
+        raise Http404("There is no course.")
+    if selectors.test_out_attempts(user=request.user, submitted=False):
+        return redirect("quizzes:test_out_take")
+    offered = selectors.test_out_offered(user=request.user, course=course)
+    if request.method == "POST" and offered:
+        services.test_out_start_or_resume(user=request.user, course=course)
+        return redirect("quizzes:test_out_take")
+    if not offered and selectors.test_out_attempts(user=request.user, submitted=True):
+        return redirect("quizzes:test_out_result")
+    outline = course_outline(course=course, user=request.user)
+    return render(
+        request,
+        "quizzes/test_out_start.html",
+        {
+            "course": course,
+            "offered": offered,
+            "reason": services.TEST_OUT_NOT_OFFERED,
+            "per_section": services.TEST_OUT_QUESTIONS_PER_SECTION,
+            "section_count": sum(1 for e in outline if e.has_quiz),
+        },
+    )
+
+
+def _test_out_sections(attempts, *, errors=None, selected=None):
+    errors, selected = errors or {}, selected or {}
+    sections = []
+    number = 0
+    for place, attempt in enumerate(attempts, start=1):
+        questions = []
+        for item in selectors.attempt_items(attempt=attempt):
+            number += 1
+            name = f"a{place}-q{item.position}"
+            ticked = selected.get(name, [])
+            questions.append(
+                {
+                    "name": name,
+                    "number": number,
+                    "type": item.shown["type"],
+                    "scenario": item.shown.get("scenario", ""),
+                    "prompt": item.shown["prompt"],
+                    "several": item.allows_several_answers,
+                    "error": errors.get((place, item.position)),
+                    "choices": [
+                        {"value": n, "text": c["text"], "checked": str(n) in ticked}
+                        for n, c in enumerate(item.shown["choices"], start=1)
+                    ],
+                }
+            )
+        sections.append({"section": attempt.quiz.section, "questions": questions})
+    return sections
+
+
+@login_required
+@require_GET
+def test_out_take(request):
+    attempts = selectors.test_out_attempts(user=request.user, submitted=False)
+    if not attempts:
+        return redirect("quizzes:test_out")
+    return render(
+        request,
+        "quizzes/test_out.html",
+        {"sections": _test_out_sections(attempts), "error_count": 0},
+    )
+
+
+@login_required
+@require_POST
+def test_out_submit(request):
+    try:
+        services.test_out_submit(user=request.user, data=request.POST)
+    except services.TestOutUnavailable:
+        return redirect("quizzes:test_out")
+    except DatabaseError:
+        logger.exception("Saving the test-out of user %s failed", request.user.pk)
+        return render(
+            request,
+            "quizzes/save_failed.html",
+            {"retry_url": reverse("quizzes:test_out_take")},
+            status=503,
+        )
+    except services.AnswersInvalid as exc:
+        attempts = selectors.test_out_attempts(user=request.user, submitted=False)
+        selected = {key: request.POST.getlist(key) for key in request.POST if key.startswith("a")}
+        sections = _test_out_sections(attempts, errors=exc.errors, selected=selected)
+        return render(
+            request,
+            "quizzes/test_out.html",
+            {"sections": sections, "error_count": len(exc.errors)},
+            status=400,
+        )
+    return redirect("quizzes:test_out_result")
+
+
+@login_required
+@require_GET
+def test_out_result(request):
+    attempts = selectors.test_out_attempts(user=request.user, submitted=True)
+    if not attempts:
+        return redirect("quizzes:test_out")
+    course = _learner_course(request)
+    outline = course_outline(course=course, user=request.user)
+    to_read = [e for e in outline if not e.section_passed]
+    return render(
+        request,
+        "quizzes/test_out_result.html",
+        {
+            "course": course,
+            "passed": [a for a in attempts if a.passed],
+            "missed": [a for a in attempts if not a.passed],
+            "to_read": to_read,
+            "first_to_read": next((e for e in to_read if e.is_open), None),
+        },
+    )

@@ -8,12 +8,13 @@ import csv
 import hashlib
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from certificates.models import Acknowledgement, Certificate
-from eupsite.district_time import iso_text
+from eupsite.district_time import district_midnight, iso_text
 from eupsite.files import neutralise_formula
 from quizzes.models import Attempt
 from staff.models import Assignment, AssignmentAdjustment, TrainingCycle
@@ -70,6 +71,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "employee_id": a.user.staff.employee_id,
                 "section": a.quiz.section.title,
                 "number": a.number,
+                "kind": a.kind,
                 "started_at": iso_text(a.started_at),
                 "submitted_at": iso_text(a.submitted_at),
                 "questions": a.question_count,
@@ -80,6 +82,8 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
             }
             for a in attempts
         ],
+        # Time on each section's slides, counted on the server from the slides viewed.
+        "time_on_task": _time_on_task_rows(cycle=cycle, assignments=assignments),
         "acknowledgements": [
             {
                 "employee_id": a.staff.employee_id,
@@ -108,6 +112,34 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
             for c in Certificate.objects.filter(assignment__cycle=cycle).order_by("employee_id")
         ],
     }
+
+
+def _time_on_task_rows(*, cycle: TrainingCycle, assignments) -> list[dict]:
+    from training.models import SectionPage
+    from training.selectors import time_on_task
+
+    staff_by_user = {a.staff.user_id: a.staff for a in assignments if a.staff.user_id}
+    seconds = time_on_task(
+        user_ids=list(staff_by_user),
+        since=district_midnight(cycle.starts_on),
+        until=district_midnight(cycle.ends_on + timedelta(days=1)),
+    )
+    sections = {
+        s.pk: s for s in SectionPage.objects.filter(pk__in={pk for _u, pk in seconds})
+    }
+    rows = [
+        {
+            "employee_id": staff_by_user[user_id].employee_id,
+            "section": sections[section_id].title,
+            "seconds": total,
+            "_order": (staff_by_user[user_id].employee_id, sections[section_id].path),
+        }
+        for (user_id, section_id), total in seconds.items()
+    ]
+    rows.sort(key=lambda row: row["_order"])
+    for row in rows:
+        del row["_order"]
+    return rows
 
 
 def _csv_bytes(rows: list[dict]) -> bytes:

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eupsite.district_time import district_midnight
 from eupsite.parsing import number_from_request
 from staff.folding import search_fold
 from staff.models import Assignment, Location, Staff, TrainingCycle
@@ -267,3 +268,31 @@ def reminders_preview(*, assignments: QuerySet[Assignment]) -> ReminderPreview:
         else:
             preview.skipped.append((assignment, reason))
     return preview
+
+
+def reading_by_cycle(*, staff, assignments) -> dict[int, list[tuple[str, str]]]:
+    """{assignment id: [(section title, time on its slides)]} for one staff member, each cycle
+    counting the slide views from its first day to its last, in course order."""
+    from training.models import SectionPage
+    from training.selectors import minutes_text, time_on_task
+
+    if not staff.user_id:
+        return {}
+    result = {}
+    for assignment in assignments:
+        cycle = assignment.cycle
+        seconds = time_on_task(
+            user_ids=[staff.user_id],
+            since=district_midnight(cycle.starts_on),
+            until=district_midnight(cycle.ends_on + timedelta(days=1)),
+        )
+        section_ids = [section_id for (_user, section_id) in seconds]
+        titles = dict(
+            SectionPage.objects.filter(pk__in=section_ids)
+            .order_by("path")
+            .values_list("pk", "title")
+        )
+        result[assignment.pk] = [
+            (title, minutes_text(seconds[(staff.user_id, pk)])) for pk, title in titles.items()
+        ]
+    return result

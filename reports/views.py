@@ -550,6 +550,7 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
         history.setdefault(adjustment.assignment_id, []).append(adjustment)
     can_adjust = selectors.can_adjust_assignments(request.user)
     forms = forms or {}
+    reading = reading_by_cycle(staff=staff, assignments=assignments)
     cycles = []
     for assignment in assignments:
         cycle = assignment.cycle
@@ -569,6 +570,7 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
                 ],
                 "acknowledgement": acknowledgements.get(assignment.pk),
                 "certificate": certificates.get(assignment.pk),
+                "reading": reading.get(assignment.pk, []),
                 # A form sent back with a message is always shown, with it; otherwise the
                 # forms appear where they can succeed.
                 "extension_form": forms.get(("extend", assignment.pk))

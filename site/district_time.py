@@ -9,7 +9,7 @@ converts to the same time zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -44,3 +44,8 @@ def iso_text(moment: datetime | None) -> str | None:
     """ISO 8601 with the district's offset, '2026-12-13T23:30:00-05:00', for exports: the day
     reads right to a person and the instant stays exact for a program."""
     return None if moment is None else district_datetime(moment).isoformat()
+
+
+def district_midnight(day: date) -> datetime:
+    """The first moment of `day` in the district's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -50,6 +50,7 @@ urlpatterns = [
     path("accounts/invitation/done/", InvitationDoneView.as_view(), name="invitation_done"),
     path("accounts/sign-in-code/", sign_in_code, name="sign_in_code"),
     path("accounts/sign-in-code/password/", sign_in_code_password, name="sign_in_code_password"),
+    path("policies/", include("training.urls")),
     path("quiz/", include("quizzes.urls")),
     path("certificates/", include("certificates.urls")),
 ]

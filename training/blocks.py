@@ -40,10 +40,32 @@ class SourceBlock(blocks.StructBlock):
         label=_("Passage"),
         help_text=_("Where in the document: slide title, heading, paragraph or clause."),
     )
+    at = blocks.CharBlock(
+        label=_("Words that locate it"),
+        required=False,
+        help_text=_(
+            "A few words copied from the passage: the Source link opens the policy there. "
+            "Empty: the slide's first quoted words."
+        ),
+    )
 
     class Meta:
         label = _("Source")
         icon = "doc-full"
+
+
+class MoreSourcesBlock(blocks.ListBlock):
+    """The other documents a slide quotes, when it quotes more than one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            SourceBlock(),
+            required=False,
+            default=[],
+            label=_("Other sources"),
+            help_text=_("Every further document the slide quotes."),
+            **kwargs,
+        )
 
 
 class BulletBlock(blocks.CharBlock):
@@ -59,6 +81,7 @@ class BulletsSlideBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"))
     bullets = blocks.ListBlock(BulletBlock(label=_("Bullet")), label=_("Bullets"))
     source = SourceBlock()
+    more_sources = MoreSourcesBlock()
 
     class Meta:
         label = _("Heading and bullets")
@@ -70,6 +93,7 @@ class CalloutSlideBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"))
     text = blocks.TextBlock(label=_("Key rule"))
     source = SourceBlock()
+    more_sources = MoreSourcesBlock()
 
     class Meta:
         label = _("Callout / key rule")
@@ -86,6 +110,7 @@ class QuoteSlideBlock(blocks.StructBlock):
         help_text=_('Statute or policy it rests on, e.g. "Conn. Gen. Stat. § 31-48d".'),
     )
     source = SourceBlock()
+    more_sources = MoreSourcesBlock()
 
     class Meta:
         label = _("Policy quotation")
@@ -101,6 +126,7 @@ class ImageSlideBlock(blocks.StructBlock):
     )
     caption = blocks.CharBlock(label=_("Caption"), required=False)
     source = SourceBlock()
+    more_sources = MoreSourcesBlock()
 
     class Meta:
         label = _("Image")
@@ -108,7 +134,51 @@ class ImageSlideBlock(blocks.StructBlock):
         template = "training/blocks/image_slide.html"
 
 
+class RuleSlideBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"))
+    text = blocks.TextBlock(label=_("The rule in plain words"), help_text=_("About 60 words at most."))
+    quote = blocks.TextBlock(
+        label=_("The policy's words"),
+        help_text=_('Copied exactly; separate fragments with " … ".'),
+    )
+    source = SourceBlock()
+    more_sources = MoreSourcesBlock()
+
+    class Meta:
+        label = _("Rule, with the policy's words")
+        icon = "tick-inverse"
+        template = "training/blocks/rule_slide.html"
+
+
+class ExampleSlideBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"))
+    situation = blocks.TextBlock(label=_("Situation"))
+    answer = blocks.TextBlock(label=_("What the policy says to do"))
+    source = SourceBlock()
+    more_sources = MoreSourcesBlock()
+
+    class Meta:
+        label = _("Worked example")
+        icon = "help"
+        template = "training/blocks/example_slide.html"
+
+
+class KeyPointsSlideBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Heading"), default=_("Key points"))
+    bullets = blocks.ListBlock(BulletBlock(label=_("Point")), label=_("Points"))
+    source = SourceBlock()
+    more_sources = MoreSourcesBlock()
+
+    class Meta:
+        label = _("Key points")
+        icon = "list-ol"
+        template = "training/blocks/key_points_slide.html"
+
+
 class SlideStreamBlock(blocks.StreamBlock):
+    rule = RuleSlideBlock()
+    example = ExampleSlideBlock()
+    key_points = KeyPointsSlideBlock()
     bullets = BulletsSlideBlock()
     callout = CalloutSlideBlock()
     quote = QuoteSlideBlock()

@@ -179,7 +179,16 @@ SLIDE_FIELDS: dict[str, dict[str, bool]] = {
     "callout": {"heading": True, "text": True},
     "quote": {"text": True, "attribution": True, "citation": False},
     "image": {"heading": True, "image": True, "alt": True, "caption": False},
+    # A rule in plain words, with the policy's own words as its evidence.
+    "rule": {"heading": True, "text": True, "quote": True},
+    # A short workplace situation and what the policy says to do.
+    "example": {"heading": True, "situation": True, "answer": True},
+    # The section's summary: its last slide.
+    "key_points": {"heading": True, "bullets": True},
 }
+
+# Where the policy's own words are on a slide of each type (checked verbatim by the tests).
+SLIDE_QUOTE_FIELD = {"quote": "text", "rule": "quote"}
 
 
 @dataclass
@@ -211,6 +220,7 @@ class CourseSpec:
     sources: list[dict]
     sections: list[SectionSpec]
     content_dir: Path | None = None
+    policy_texts: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -219,6 +229,7 @@ class CourseSpec:
             "summary": self.summary,
             "sources": self.sources,
             "sections": [{"slug": s.slug, **s.as_dict()} for s in self.sections],
+            "policies": self.policy_texts,
         }
 
 
@@ -247,14 +258,15 @@ def read_course(content_dir: Path) -> CourseSpec:
     for i, item in enumerate(reader.items(data, "sources", path="")):
         where = f"sources[{i}]"
         item = reader.mapping(
-            item, path=where, allowed={"file", "title"}, required={"file", "title"}
+            item, path=where, allowed={"file", "title", "origin"}, required={"file", "title"}
         )
-        sources.append(
-            {
-                "file": reader.text(item, "file", path=where),
-                "title": reader.text(item, "title", path=where),
-            }
-        )
+        source = {
+            "file": reader.text(item, "file", path=where),
+            "title": reader.text(item, "title", path=where),
+        }
+        if origin := reader.text(item, "origin", path=where, optional=True):
+            source["origin"] = origin
+        sources.append(source)
     known_documents = {s["file"] for s in sources}
 
     sections_dir = content_dir / "sections"
@@ -264,6 +276,7 @@ def read_course(content_dir: Path) -> CourseSpec:
     sections = []
     seen_orders: dict[int, Path] = {}
     seen_slugs: dict[str, Path] = {}
+    question_keys: dict[str, str] = {}
     for path in files:
         match = SECTION_FILE_RE.match(path.name)
         if not match:
@@ -284,7 +297,13 @@ def read_course(content_dir: Path) -> CourseSpec:
             )
         seen_slugs[match["slug"]] = path
         sections.append(
-            read_section(path, order=order, slug=match["slug"], documents=known_documents)
+            read_section(
+                path,
+                order=order,
+                slug=match["slug"],
+                documents=known_documents,
+                question_keys=question_keys,
+            )
         )
     return CourseSpec(
         slug=slug,
@@ -293,11 +312,45 @@ def read_course(content_dir: Path) -> CourseSpec:
         sources=sources,
         sections=sections,
         content_dir=content_dir,
+        policy_texts=read_policy_texts(content_dir, sources),
     )
 
 
-def read_section(path: Path, *, order: int, slug: str, documents: set[str]) -> SectionSpec:
-    from quizzes.content import read_questions, read_quiz_settings
+def policy_text_path(content_dir: Path, filename: str) -> Path:
+    return Path(content_dir) / "policies" / f"{Path(filename).stem}.md"
+
+
+def read_policy_texts(content_dir: Path, sources: list[dict]) -> dict[str, str]:
+    """{file name: text} of each source's full text in content/policies/, where there is one."""
+    texts = {}
+    for source in sources:
+        path = policy_text_path(content_dir, source["file"])
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ContentError(path, f"the file is not UTF-8 text ({exc.reason})") from exc
+        if not text.strip():
+            raise ContentError(path, "the policy text is empty")
+        texts[source["file"]] = text.strip() + "\n"
+    return texts
+
+
+def read_section(
+    path: Path,
+    *,
+    order: int,
+    slug: str,
+    documents: set[str],
+    question_keys: dict[str, str] | None = None,
+) -> SectionSpec:
+    from quizzes.content import (
+        check_bank_size,
+        check_question_keys,
+        read_questions,
+        read_quiz_settings,
+    )
 
     reader = _Reader(path)
     data = reader.mapping(
@@ -312,10 +365,13 @@ def read_section(path: Path, *, order: int, slug: str, documents: set[str]) -> S
     ]
     questions = []
     if "questions" in data:
-        questions = read_questions(
-            reader, reader.items(data, "questions", path=""), documents=documents
+        items = reader.items(data, "questions", path="")
+        questions = read_questions(reader, items, documents=documents)
+        check_question_keys(
+            reader, items, questions, seen=question_keys if question_keys is not None else {}
         )
     quiz = read_quiz_settings(reader, data["quiz"]) if "quiz" in data else {}
+    check_bank_size(reader, data, settings=quiz, questions=questions)
     return SectionSpec(
         order=order,
         slug=slug,
@@ -336,10 +392,33 @@ def read_source(reader: _Reader, mapping: _Mapping, *, path: str, documents: set
             container=mapping,
             path=path,
         )
+    return _read_one_source(reader, mapping["source"], path=where, documents=documents)
+
+
+def read_slide_sources(
+    reader: _Reader, mapping: _Mapping, *, path: str, documents: set[str]
+) -> dict | list[dict]:
+    """A slide's source: one mapping, or a list of them when the slide quotes several
+    documents (every document it quotes is named)."""
+    value = mapping.get("source")
+    if not isinstance(value, list):
+        return read_source(reader, mapping, path=path, documents=documents)
+    where = _join(path, "source")
+    if not value:
+        reader.fail("expected at least one source", container=mapping, key="source", path=where)
+    sources = [
+        _read_one_source(reader, item, path=f"{where}[{i}]", documents=documents)
+        for i, item in enumerate(value)
+    ]
+    return sources[0] if len(sources) == 1 else sources
+
+
+def _read_one_source(reader: _Reader, value: Any, *, path: str, documents: set[str]) -> dict:
+    where = path
     source = reader.mapping(
-        mapping["source"],
+        value,
         path=where,
-        allowed={"document", "passage"},
+        allowed={"document", "passage", "at"},
         required={"document", "passage"},
     )
     document = reader.text(source, "document", path=where)
@@ -351,7 +430,12 @@ def read_source(reader: _Reader, mapping: _Mapping, *, path: str, documents: set
             key="document",
             path=_join(where, "document"),
         )
-    return {"document": document, "passage": reader.text(source, "passage", path=where)}
+    result = {"document": document, "passage": reader.text(source, "passage", path=where)}
+    # A short phrase of the document that locates the passage on the Policies page.
+    at = reader.text(source, "at", path=where, optional=True)
+    if at:
+        result["at"] = at
+    return result
 
 
 def _read_slide(reader: _Reader, slide: Any, *, path: str, documents: set[str]) -> dict:
@@ -389,7 +473,7 @@ def _read_slide(reader: _Reader, slide: Any, *, path: str, documents: set[str]) 
             value = reader.text(slide, name, path=path, optional=not required)
             if value or required:
                 result[name] = value
-    result["source"] = read_source(reader, slide, path=path, documents=documents)
+    result["source"] = read_slide_sources(reader, slide, path=path, documents=documents)
     return result
 
 
@@ -435,6 +519,11 @@ def write_course(spec: CourseSpec, content_dir: Path) -> list[Path]:
     course_file.write_text(dump_yaml(course_data), encoding="utf-8")
     written.append(course_file)
     keep = set()
+    for filename, text in spec.policy_texts.items():
+        path = policy_text_path(content_dir, filename)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
     for section in spec.sections:
         path = sections_dir / f"{section.order:02d}-{section.slug}.yaml"
         path.write_text(dump_yaml(section.as_dict()), encoding="utf-8")

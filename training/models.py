@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
+from django.utils import timezone
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -24,6 +25,15 @@ class SourceDocument(models.Model):
 
     filename = models.CharField(_("file name"), max_length=100, unique=True)
     title = models.CharField(_("title"), max_length=255)
+    slug = models.SlugField(_("address"), max_length=100, blank=True)
+    origin = models.CharField(
+        _("origin"), max_length=500, blank=True, help_text=_("Who published it, and where.")
+    )
+    text = models.TextField(
+        _("text"),
+        blank=True,
+        help_text=_("The document's own words, cleaned of page furniture (content/policies/)."),
+    )
 
     class Meta:
         ordering = ["filename"]
@@ -36,8 +46,21 @@ class SourceDocument(models.Model):
 
 class CoursePage(Page):
     summary = models.TextField(_("summary"), blank=True)
+    minimum_minutes_per_section = models.PositiveSmallIntegerField(
+        _("minimum minutes per section"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Time a learner spends on a section's slides before its quiz opens, counted on "
+            "the server from the slides they view. Empty: no minimum."
+        ),
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("summary")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("minimum_minutes_per_section"),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
     subpage_types = ["training.SectionPage"]
     parent_page_types = ["wagtailcore.Page"]
@@ -65,6 +88,13 @@ class CoursePage(Page):
         context["assignment"], context["history"] = learner_assignments(user=request.user)
         outline = context["outline"]
         context["all_passed"] = bool(outline) and all(e.section_passed for e in outline)
+        if request.user.is_authenticated:
+            from quizzes.selectors import test_out_attempts, test_out_offered
+
+            context["test_out_open"] = bool(test_out_attempts(user=request.user, submitted=False))
+            context["test_out_offered"] = not context["test_out_open"] and test_out_offered(
+                user=request.user, course=self
+            )
         context["certificates"] = (
             certificates_for_user(user=request.user) if request.user.is_authenticated else []
         )
@@ -167,3 +197,27 @@ class SectionProgress(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.section}: slide {self.last_slide}"
+
+
+class SlideView(models.Model):
+    """One slide shown to one learner: the evidence of reading. `seconds` is the time until
+    the learner's next step (another slide, or a quiz), capped so that a slide left open over
+    lunch counts as a few minutes, not an hour; it stays empty until that next step."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slide_views"
+    )
+    section = models.ForeignKey(SectionPage, on_delete=models.CASCADE, related_name="+")
+    slide = models.PositiveSmallIntegerField(_("slide"))
+    viewed_at = models.DateTimeField(_("viewed"), default=timezone.now)
+    seconds = models.PositiveIntegerField(_("seconds on the slide"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("slide view")
+        indexes = [models.Index(fields=["user", "-viewed_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(slide__gte=1), name="slide_view_slide")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.section} slide {self.slide}"

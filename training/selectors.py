@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from eupsite.parsing import number_from_request
 
-from .models import CoursePage, SectionPage, SectionProgress, SourceDocument
+from .models import CoursePage, SectionPage, SectionProgress, SlideView, SourceDocument
 
 
 def slide_to_show(
@@ -38,6 +38,7 @@ STATE_LABELS = {
     "ready_for_quiz": "Slides read: take the quiz",
     "quiz_failed": "Quiz not passed yet",
     "passed": "Passed",
+    "tested_out": "Passed in the test-out",
     "read": "All slides read",
 }
 
@@ -59,6 +60,7 @@ class OutlineEntry:
     last_score: Decimal | None = None
     passing_attempt_id: int | None = None
     last_attempt_id: int | None = None
+    tested_out: bool = False
 
     @property
     def all_slides_read(self) -> bool:
@@ -73,6 +75,8 @@ class OutlineEntry:
     def state(self) -> str:
         # A passed section stays passed, whatever happens after.
         if self.section_passed:
+            if self.tested_out:
+                return "tested_out"
             return "passed" if self.has_quiz else "read"
         if not self.is_open:
             return "locked"
@@ -149,6 +153,7 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
             last_score=q.last_score if q else None,
             passing_attempt_id=q.passing_attempt_id if q else None,
             last_attempt_id=q.last_attempt_id if q else None,
+            tested_out=bool(q and q.tested_out),
         )
         outline.append(entry)
         previous_passed = entry.section_passed
@@ -162,8 +167,25 @@ def learner_section_entry(*, section: SectionPage, user) -> OutlineEntry | None:
     return next((e for e in outline if e.section.pk == section.pk), None)
 
 
-def source_titles() -> dict[str, str]:
-    return dict(SourceDocument.objects.values_list("filename", "title"))
+def source_documents() -> dict[str, dict]:
+    """{file name: {"title", "slug"}} of every source document: what a "Source:" line needs."""
+    return {
+        filename: {"title": title, "slug": slug}
+        for filename, title, slug in SourceDocument.objects.values_list("filename", "title", "slug")
+    }
+
+
+def policy_documents(*, filenames: tuple[str, ...] | None = None) -> list[SourceDocument]:
+    """The policies whose text the site holds (those of `filenames` only, when given), in the
+    course's order of documents."""
+    documents = SourceDocument.objects.exclude(text="").exclude(slug="").defer("text")
+    if filenames is not None:
+        documents = documents.filter(filename__in=filenames)
+    return list(documents)
+
+
+def policy_document(*, slug: str) -> SourceDocument | None:
+    return SourceDocument.objects.exclude(text="").filter(slug=slug).first()
 
 
 def section_player(
@@ -199,7 +221,7 @@ def section_player(
         "previous_number": number - 1 if number > 1 else None,
         "next_number": number + 1 if number < total else None,
         "next_section": next_section if entry.section_passed else None,
-        "source_titles": source_titles(),
+        "source_documents": source_documents(),
     }
 
 
@@ -216,3 +238,27 @@ def course_revision(*, course: CoursePage) -> str:
     )
     digest = hashlib.sha256(repr(pages).encode()).hexdigest()[:12]
     return f"{course.slug}@{digest}"
+
+
+def time_on_task(*, user_ids: list[int], since=None, until=None) -> dict[tuple[int, int], int]:
+    """{(user id, section id): seconds} spent on each section's slides, from the slide views
+    recorded on the server (each slide's time runs until the learner's next step, capped)."""
+    from django.db.models import Sum
+
+    views = SlideView.objects.filter(user_id__in=user_ids, seconds__isnull=False)
+    if since is not None:
+        views = views.filter(viewed_at__gte=since)
+    if until is not None:
+        views = views.filter(viewed_at__lt=until)
+    rows = views.values("user_id", "section_id").annotate(total=Sum("seconds"))
+    return {(r["user_id"], r["section_id"]): r["total"] for r in rows}
+
+
+def minutes_text(seconds: int | None) -> str:
+    """Time on task as people say it: "under a minute", "1 minute", "12 minutes"."""
+    if not seconds:
+        return "none"
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -12,19 +12,44 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.text import slugify
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
-from .content import ContentError, CourseSpec, SectionSpec
-from .models import CoursePage, SectionPage, SectionProgress, SourceDocument
+from .content import SLIDE_FIELDS, ContentError, CourseSpec, SectionSpec
+from .models import CoursePage, SectionPage, SectionProgress, SlideView, SourceDocument
 
 WAGTAIL_DEFAULT_HOME_TITLE = "Welcome to your new Wagtail site!"
 
 
+# A slide left open longer than this counts for this long: time on task measures reading,
+# not a tab forgotten over lunch.
+SLIDE_SECONDS_CAP = 5 * 60
+
+
+def reading_step_record(*, user) -> None:
+    """The learner moved on (to a slide or a quiz): the slide they were on gets its time."""
+    last = (
+        SlideView.objects.filter(user=user, seconds__isnull=True)
+        .order_by("-viewed_at")
+        .values_list("pk", "viewed_at")
+        .first()
+    )
+    if last is None:
+        return
+    pk, viewed_at = last
+    elapsed = (timezone.now() - viewed_at).total_seconds()
+    seconds = int(max(0, min(elapsed, SLIDE_SECONDS_CAP)))
+    SlideView.objects.filter(pk=pk, seconds__isnull=True).update(seconds=seconds)
+
+
 def progress_record_slide_view(*, user, section: SectionPage, number: int) -> None:
     """Remember that `user` is looking at slide `number`: it is where they resume, and the
-    furthest slide they reached only ever grows."""
+    furthest slide they reached only ever grows. The view itself is kept for time on task."""
     from staff.selectors import learner_cycle_start
+
+    reading_step_record(user=user)
+    SlideView.objects.create(user=user, section=section, slide=number)
 
     since = learner_cycle_start(user=user)
     if since is not None:
@@ -80,7 +105,13 @@ def course_load(*, spec: CourseSpec) -> LoadReport:
     report = LoadReport()
     for source in spec.sources:
         SourceDocument.objects.update_or_create(
-            filename=source["file"], defaults={"title": source["title"]}
+            filename=source["file"],
+            defaults={
+                "title": source["title"],
+                "slug": slugify(source["title"])[:100],
+                "origin": source.get("origin", ""),
+                "text": spec.policy_texts.get(source["file"], ""),
+            },
         )
 
     course = CoursePage.objects.filter(slug=spec.slug).first()
@@ -137,9 +168,23 @@ def _page_fields(section_spec: SectionSpec) -> dict:
 
 def _slide_to_stream(slide: dict, section_spec: SectionSpec) -> dict:
     value = {k: v for k, v in slide.items() if k != "type"}
+    sources = value["source"] if isinstance(value["source"], list) else [value["source"]]
+    value["source"] = _source_block_value(sources[0])
+    value["more_sources"] = [_source_block_value(s) for s in sources[1:]]
     if slide["type"] == "image":
         value["image"] = _image_for(slide["image"], section_spec).pk
     return {"type": slide["type"], "value": value}
+
+
+def _source_block_value(source: dict) -> dict:
+    return {"document": source["document"], "passage": source["passage"], "at": source.get("at", "")}
+
+
+def _source_as_dict(value) -> dict:
+    source = {"document": value["document"], "passage": value["passage"]}
+    if value.get("at"):
+        source["at"] = value["at"]
+    return source
 
 
 def _image_for(filename: str, section_spec: SectionSpec):
@@ -193,6 +238,11 @@ def _section_content(section_spec: SectionSpec) -> dict:
     return {k: v for k, v in section_spec.as_dict().items() if k not in ("quiz", "questions")}
 
 
+REQUIRED_SLIDE_KEYS = {
+    name for fields in SLIDE_FIELDS.values() for name, required in fields.items() if required
+}
+
+
 def section_as_dict(page: SectionPage) -> dict:
     """A section page's title, summary and slides as the plain data a content file holds."""
     slides = []
@@ -200,19 +250,18 @@ def section_as_dict(page: SectionPage) -> dict:
         value = block.value
         slide = {"type": block.block_type}
         for name in block.block.child_blocks:
-            if name == "source":
+            if name in ("source", "more_sources"):
                 continue
             item = value[name]
             if name == "bullets":
                 item = [str(b) for b in item]
             elif name == "image":
                 item = item.title if item else ""
-            if item or name in ("heading", "text", "bullets", "attribution", "alt", "image"):
+            if item or name in REQUIRED_SLIDE_KEYS:
                 slide[name] = item
-        slide["source"] = {
-            "document": value["source"]["document"],
-            "passage": value["source"]["passage"],
-        }
+        sources = [_source_as_dict(value["source"])]
+        sources += [_source_as_dict(v) for v in value.get("more_sources") or []]
+        slide["source"] = sources[0] if len(sources) == 1 else sources
         slides.append(slide)
     return {"title": page.title, "summary": page.summary, "slides": slides}
 
@@ -242,8 +291,10 @@ def course_export(*, slug: str | None = None) -> CourseSpec:
                 questions=questions,
             )
         )
+    documents = list(SourceDocument.objects.order_by("filename"))
     sources = [
-        {"file": d.filename, "title": d.title} for d in SourceDocument.objects.order_by("filename")
+        {"file": d.filename, "title": d.title} | ({"origin": d.origin} if d.origin else {})
+        for d in documents
     ]
     return CourseSpec(
         slug=course.slug,
@@ -251,4 +302,5 @@ def course_export(*, slug: str | None = None) -> CourseSpec:
         summary=course.summary,
         sources=sources,
         sections=sections,
+        policy_texts={d.filename: d.text for d in documents if d.text},
     )

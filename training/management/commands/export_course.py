@@ -31,7 +31,14 @@ class Command(BaseCommand):
         except CoursePage.DoesNotExist as exc:
             raise CommandError(str(exc) or f'No course with the slug "{course}".') from exc
         if format == "json":
-            text = json.dumps(spec.as_dict(), ensure_ascii=False, indent=2) + "\n"
+            from quizzes.services import QUIZ_DEFAULTS
+
+            data = spec.as_dict()
+            # Every setting of every quiz, defaults included: a reader of the JSON need not
+            # know them (how many questions an attempt draws, above all).
+            for section in data["sections"]:
+                section["quiz"] = QUIZ_DEFAULTS | section.get("quiz", {})
+            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
             if output:
                 output.write_text(text, encoding="utf-8")
                 self.stderr.write(f"Wrote {output}")
