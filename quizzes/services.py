@@ -103,7 +103,13 @@ def _check_minimum_reading_time(*, user, section: SectionPage, since) -> None:
 
     # The slide the learner is leaving counts up to now.
     reading_step_record(user=user)
-    minimum = section.get_parent().specific.minimum_minutes_per_section
+    from training.models import CoursePage
+
+    minimum = (
+        CoursePage.objects.filter(path=section.path[: -section.steplen])
+        .values_list("minimum_minutes_per_section", flat=True)
+        .first()
+    )
     if not minimum:
         return
     spent = time_on_task(user_ids=[user.pk], since=since).get((user.pk, section.pk), 0)

@@ -44,18 +44,20 @@ class AllQuestionsViewSet(SnippetViewSet):
     url_prefix = "quizzes/all-questions"
     list_display = [
         SpecificEditColumn("prompt", label=_("Question")),
+        Column("key", label=_("Key")),
         Column("type_label", label=_("Type")),
         "quiz",
         "sort_order",
         "is_active",
     ]
     list_filter = ["quiz", "is_active"]
-    search_fields = ["prompt", "explanation"]
+    search_fields = ["prompt", "explanation", "key"]
     ordering = ["quiz__section__path", "sort_order", "pk"]
     # Questions are added through their own type's form, which knows its fields.
     add_to_admin_menu = False
-    # The whole bank (about 40 questions) on one page, section after section.
-    list_per_page = 100
+    # The whole bank (about 125 questions, and those retired) on one page, section after
+    # section.
+    list_per_page = 250
 
     def get_queryset(self, request):
         return Question.objects.select_related("quiz__section").order_by(*self.ordering)
@@ -74,7 +76,7 @@ def _question_viewset(question_model, label):
             "search_fields": ["prompt"],
             # Section by section in course order, then each quiz's own order.
             "ordering": ["quiz__section__path", "sort_order", "pk"],
-            "list_per_page": 100,
+            "list_per_page": 250,
         },
     )
 

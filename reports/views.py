@@ -550,7 +550,7 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
         history.setdefault(adjustment.assignment_id, []).append(adjustment)
     can_adjust = selectors.can_adjust_assignments(request.user)
     forms = forms or {}
-    reading = reading_by_cycle(staff=staff, assignments=assignments)
+    reading = selectors.reading_by_cycle(staff=staff, assignments=assignments)
     cycles = []
     for assignment in assignments:
         cycle = assignment.cycle

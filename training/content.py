@@ -191,6 +191,28 @@ SLIDE_FIELDS: dict[str, dict[str, bool]] = {
 SLIDE_QUOTE_FIELD = {"quote": "text", "rule": "quote"}
 
 
+# The fields of a slide a learner reads (its source line aside).
+SLIDE_TEXT_FIELDS = (
+    "heading",
+    "text",
+    "quote",
+    "situation",
+    "answer",
+    "attribution",
+    "citation",
+    "caption",
+)
+# Reading speed for the course's length in minutes: a careful reader of policy text.
+WORDS_PER_MINUTE = 150
+
+
+def slide_words(slide: dict) -> int:
+    """How many words a learner reads on a slide."""
+    texts = [slide.get(name) or "" for name in SLIDE_TEXT_FIELDS]
+    texts += slide.get("bullets") or []
+    return sum(len(text.split()) for text in texts)
+
+
 @dataclass
 class SectionSpec:
     order: int
@@ -221,6 +243,19 @@ class CourseSpec:
     sections: list[SectionSpec]
     content_dir: Path | None = None
     policy_texts: dict[str, str] = field(default_factory=dict)
+
+    def figures(self) -> dict:
+        """Slides, words on them, questions, and minutes to read the slides."""
+        slides = [slide for section in self.sections for slide in section.slides]
+        words = sum(slide_words(slide) for slide in slides)
+        return {
+            "sections": len(self.sections),
+            "slides": len(slides),
+            "words": words,
+            "longest_slide_words": max((slide_words(s) for s in slides), default=0),
+            "questions": sum(len(section.questions) for section in self.sections),
+            "reading_minutes": round(words / WORDS_PER_MINUTE),
+        }
 
     def as_dict(self) -> dict:
         return {

@@ -200,9 +200,10 @@ class SectionProgress(models.Model):
 
 
 class SlideView(models.Model):
-    """One slide shown to one learner: the evidence of reading. `seconds` is the time until
-    the learner's next step (another slide, or a quiz), capped so that a slide left open over
-    lunch counts as a few minutes, not an hour; it stays empty until that next step."""
+    """One slide shown to one learner: the evidence of reading. `left_at` is the learner's
+    next step (another slide, or a quiz); it stays empty until then. Time on task counts
+    each slide up to a cap (selectors.time_on_task), so that a slide left open over lunch
+    counts as a few minutes, not an hour."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slide_views"
@@ -210,11 +211,11 @@ class SlideView(models.Model):
     section = models.ForeignKey(SectionPage, on_delete=models.CASCADE, related_name="+")
     slide = models.PositiveSmallIntegerField(_("slide"))
     viewed_at = models.DateTimeField(_("viewed"), default=timezone.now)
-    seconds = models.PositiveIntegerField(_("seconds on the slide"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("slide view")
-        indexes = [models.Index(fields=["user", "-viewed_at"])]
+        indexes = [models.Index(fields=["user", "left_at"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(slide__gte=1), name="slide_view_slide")
         ]

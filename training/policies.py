@@ -77,8 +77,9 @@ def quote_fragments(quote: str) -> list[str]:
 
 
 def link_phrase(phrase: str) -> str:
-    """The first words of a passage, without the punctuation around them."""
-    words = normalised(phrase).split(" ")[:LINK_WORDS]
+    """The first words of a passage, without the punctuation around them, spelled as the
+    policy spells them (the browser looks for exactly these characters)."""
+    words = phrase.split()[:LINK_WORDS]
     return " ".join(words).strip(" \"'.,;:()[]-–—•")
 
 
@@ -98,3 +99,13 @@ def located_phrase(source: dict, quote_text: str = "") -> str:
         return source["at"]
     fragments = quote_fragments(quote_text) if quote_text else []
     return fragments[0] if fragments else ""
+
+
+def quoted_from(quote_text: str, document_text: str) -> str:
+    """The first fragment of a quotation that comes from this document ("" if none does):
+    where the link to that document points when its source names no `at`."""
+    text = normalised(document_text)
+    return next(
+        (f for f in quote_fragments(quote_text) if normalised(f) in text),
+        "",
+    )

@@ -4,6 +4,7 @@ where they stand in each section (reading and quiz together)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from eupsite.parsing import number_from_request
@@ -240,23 +241,35 @@ def course_revision(*, course: CoursePage) -> str:
     return f"{course.slug}@{digest}"
 
 
-def time_on_task(*, user_ids: list[int], since=None, until=None) -> dict[tuple[int, int], int]:
-    """{(user id, section id): seconds} spent on each section's slides, from the slide views
-    recorded on the server (each slide's time runs until the learner's next step, capped)."""
-    from django.db.models import Sum
+# A slide left open longer than this counts for this long: time on task measures reading,
+# not a tab forgotten over lunch.
+SLIDE_TIME_CAP = timedelta(minutes=5)
 
-    views = SlideView.objects.filter(user_id__in=user_ids, seconds__isnull=False)
+
+def time_on_task(*, user_ids: list[int], since=None, until=None) -> dict[tuple[int, int], int]:
+    """{(user id, section id): whole seconds} spent on each section's slides, from the slide
+    views recorded on the server: each slide counts until the learner's next step, at most
+    SLIDE_TIME_CAP."""
+    from django.db.models import DurationField, ExpressionWrapper, F, Sum, Value
+    from django.db.models.functions import Least
+
+    views = SlideView.objects.filter(user_id__in=user_ids, left_at__isnull=False)
     if since is not None:
         views = views.filter(viewed_at__gte=since)
     if until is not None:
         views = views.filter(viewed_at__lt=until)
-    rows = views.values("user_id", "section_id").annotate(total=Sum("seconds"))
-    return {(r["user_id"], r["section_id"]): r["total"] for r in rows}
+    on_slide = ExpressionWrapper(F("left_at") - F("viewed_at"), output_field=DurationField())
+    rows = views.values("user_id", "section_id").annotate(
+        total=Sum(Least(on_slide, Value(SLIDE_TIME_CAP, output_field=DurationField())))
+    )
+    return {
+        (r["user_id"], r["section_id"]): int(r["total"].total_seconds()) for r in rows
+    }
 
 
 def minutes_text(seconds: int | None) -> str:
     """Time on task as people say it: "under a minute", "1 minute", "12 minutes"."""
-    if not seconds:
+    if seconds is None:
         return "none"
     minutes = round(seconds / 60)
     if minutes < 1:

@@ -22,25 +22,9 @@ from .models import CoursePage, SectionPage, SectionProgress, SlideView, SourceD
 WAGTAIL_DEFAULT_HOME_TITLE = "Welcome to your new Wagtail site!"
 
 
-# A slide left open longer than this counts for this long: time on task measures reading,
-# not a tab forgotten over lunch.
-SLIDE_SECONDS_CAP = 5 * 60
-
-
 def reading_step_record(*, user) -> None:
-    """The learner moved on (to a slide or a quiz): the slide they were on gets its time."""
-    last = (
-        SlideView.objects.filter(user=user, seconds__isnull=True)
-        .order_by("-viewed_at")
-        .values_list("pk", "viewed_at")
-        .first()
-    )
-    if last is None:
-        return
-    pk, viewed_at = last
-    elapsed = (timezone.now() - viewed_at).total_seconds()
-    seconds = int(max(0, min(elapsed, SLIDE_SECONDS_CAP)))
-    SlideView.objects.filter(pk=pk, seconds__isnull=True).update(seconds=seconds)
+    """The learner moved on (to a slide or a quiz): the slide they were on ends now."""
+    SlideView.objects.filter(user=user, left_at__isnull=True).update(left_at=timezone.now())
 
 
 def progress_record_slide_view(*, user, section: SectionPage, number: int) -> None:

@@ -8,3 +8,11 @@ def choice_texts(item, choice_ids) -> list[str]:
     """The texts of the given choice ids, as the attempt showed them."""
     texts = {c["id"]: c["text"] for c in item.shown["choices"]}
     return [texts[i] for i in choice_ids or [] if i in texts]
+
+
+@register.filter
+def percent(score) -> str:
+    """A score as people write it: "40", "33.33", "100" (never "4E+1")."""
+    if score is None:
+        return "–"
+    return f"{score.normalize():f}"

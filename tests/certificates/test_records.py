@@ -31,7 +31,14 @@ def test_export_records_writes_every_kind_of_record_with_checksums(
     )
     assert set(sums) == {
         f"{kind}.{ext}"
-        for kind in ("assignments", "adjustments", "attempts", "acknowledgements", "certificates")
+        for kind in (
+            "assignments",
+            "adjustments",
+            "attempts",
+            "time_on_task",
+            "acknowledgements",
+            "certificates",
+        )
         for ext in ("json", "csv")
     }
     for name, digest in sums.items():

@@ -33,20 +33,27 @@ def test_the_bank_uses_every_question_type(course):
     assert ScenarioQuestion in types and TrueFalseQuestion in types
 
 
-def test_quiz_settings_default_to_the_policy_of_the_product(course, sections):
+def test_quiz_settings_are_the_policy_of_the_product(course, sections):
     quiz = Quiz.objects.get(section=sections[0])
     assert (quiz.pass_mark, quiz.questions_per_attempt, quiz.shuffle, quiz.max_attempts) == (
         80,
-        None,
+        5,
         True,
         None,
     )
     assert quiz.wait_between_attempts is None
+    assert quiz.review_shows_answers is False
 
 
 def test_each_question_cites_a_document_that_a_slide_of_its_section_cites(course_spec):
     for section in course_spec.sections:
-        slide_documents = {s["source"]["document"] for s in section.slides}
+        slide_documents = {
+            source["document"]
+            for slide in section.slides
+            for source in (
+                slide["source"] if isinstance(slide["source"], list) else [slide["source"]]
+            )
+        }
         for question in section.questions:
             assert question["source"]["document"] in slide_documents, (
                 section.slug,
@@ -99,37 +106,99 @@ def test_a_question_removed_from_the_file_is_retired_not_deleted(db, content_cop
     course_load(spec=read_course(content_copy))
     path = sorted((content_copy / "sections").glob("*.yaml"))[0]
     lines = path.read_text(encoding="utf-8").split("\n")
-    starts = [i for i, line in enumerate(lines) if line.startswith("- type: ") and i > 0]
+    starts = [i for i, line in enumerate(lines) if line.startswith("- id: ") and i > 0]
     questions_at = lines.index("questions:")
     last_question = max(i for i in starts if i > questions_at)
     path.write_text("\n".join(lines[:last_question]) + "\n", encoding="utf-8")
     before = Question.objects.count()
+    keys = dict(Question.objects.values_list("pk", "key"))
 
     report = course_load(spec=read_course(content_copy))
 
     assert Question.objects.count() == before
     assert Question.objects.filter(is_active=False).count() == 1
     assert report.updated
+    # Every other question is the same row with the same key: only the removed one changed.
+    assert dict(Question.objects.values_list("pk", "key")) == keys
+
+
+def test_inserting_a_question_leaves_the_others_as_they_were(db, content_copy):
+    course_load(spec=read_course(content_copy))
+    path = sorted((content_copy / "sections").glob("*.yaml"))[0]
+    text = path.read_text(encoding="utf-8")
+    first = text.index("- id: ", text.index("questions:"))
+    second = text.index("- id: ", first + 1)
+    inserted = text[first:second].replace("- id: ", "- id: inserted-", 1)
+    path.write_text(text[:first] + inserted + text[first:], encoding="utf-8")
+    rows = {q.key: (q.pk, q.prompt) for q in Question.objects.all()}
+
+    course_load(spec=read_course(content_copy))
+
+    after = {q.key: (q.pk, q.prompt) for q in Question.objects.all()}
+    assert {key: after[key] for key in rows} == rows
+    assert len(after) == len(rows) + 1
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ("missing", 'missing required key "id"'),
+        ("duplicate", "is used by"),
+        ("too few", "the bank has 17 questions but an attempt draws 6"),
+    ],
+)
+def test_load_course_refuses_a_bank_that_breaks_the_rules(content_copy, change, expected):
+    path = sorted((content_copy / "sections").glob("*.yaml"))[0]
+    text = path.read_text(encoding="utf-8")
+    questions = text.index("questions:")
+    first = text.index("- id: ", questions)
+    second = text.index("- id: ", first + 1)
+    if change == "missing":
+        line_end = text.index("\n", first)
+        text = text[:first] + "- " + text[line_end + 1 :].lstrip()
+    elif change == "duplicate":
+        first_key = text[first:].split("\n", 1)[0]
+        text = text[:second] + first_key + text[text.index("\n", second) :]
+    else:
+        # One question fewer than three times a draw of 6.
+        text = text.replace("questions_per_attempt: 5", "questions_per_attempt: 6")
+        count = text.count("\n- id: ")
+        assert count == 18
+        text = text[:second] + text[text.index("\n- id: ", second + 1) + 1 :]
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError, match=expected) as excinfo:
+        read_course(content_copy)
+    assert excinfo.value.path.endswith(path.name)
+    assert "questions" in excinfo.value.key or "quiz" in excinfo.value.key
 
 
 def test_quiz_settings_in_the_file_are_loaded_and_exported(db, content_copy):
     _edit_first_section(
-        content_copy, "questions:\n", "quiz:\n  pass_mark: 90\n  max_attempts: 3\nquestions:\n"
+        content_copy,
+        "quiz:\n  questions_per_attempt: 5\n",
+        "quiz:\n  pass_mark: 90\n  questions_per_attempt: 4\n  max_attempts: 3\n"
+        "  review_shows_answers: true\n",
     )
     spec = read_course(content_copy)
     course_load(spec=spec)
     quiz = Quiz.objects.order_by("section__path").first()
-    assert (quiz.pass_mark, quiz.max_attempts) == (90, 3)
+    assert (quiz.pass_mark, quiz.questions_per_attempt, quiz.max_attempts) == (90, 4, 3)
+    assert quiz.review_shows_answers
     from training.services import course_export
 
-    assert course_export().sections[0].quiz == {"pass_mark": 90, "max_attempts": 3}
+    assert course_export().sections[0].quiz == {
+        "pass_mark": 90,
+        "questions_per_attempt": 4,
+        "max_attempts": 3,
+        "review_shows_answers": True,
+    }
 
 
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
         ("correct: true", "correct: false", "exactly one correct choice"),
-        ("- type: single_choice", "- type: essay", 'unknown question type "essay"'),
+        ("  type: scenario", "  type: essay", 'unknown question type "essay"'),
         ("explanation:", "explanaton:", 'unknown key "explanaton"'),
     ],
 )

@@ -47,8 +47,10 @@ def test_every_slide_names_a_known_source_document_and_passage(course_spec):
     documents = {s["file"] for s in course_spec.sources}
     for section in course_spec.sections:
         for slide in section.slides:
-            assert slide["source"]["document"] in documents
-            assert slide["source"]["passage"]
+            sources = slide["source"] if isinstance(slide["source"], list) else [slide["source"]]
+            for source in sources:
+                assert source["document"] in documents
+                assert source["passage"]
 
 
 def test_load_course_twice_changes_nothing(db):
