@@ -100,8 +100,7 @@ def acknowledgement_versions() -> list[AcknowledgementText]:
     """Every version of the acknowledgement in content/acknowledgement/, oldest first."""
     folder = Path(settings.COURSE_CONTENT_DIR) / ACKNOWLEDGEMENT_DIR
     versions = [
-        _read_acknowledgement(str(path), path.stat().st_mtime)
-        for path in folder.glob("*.yaml")
+        _read_acknowledgement(str(path), path.stat().st_mtime) for path in folder.glob("*.yaml")
     ]
     return sorted(versions, key=lambda text: text.version)
 

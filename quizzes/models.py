@@ -121,7 +121,6 @@ class Question(PolymorphicModel, ClusterableModel):
     key = models.SlugField(
         _("key"),
         max_length=100,
-        null=True,
         blank=True,
         help_text=_(
             "A stable name for the question, e.g. email-forward-student-records: the content "
@@ -191,7 +190,7 @@ class Question(PolymorphicModel, ClusterableModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["quiz", "key"],
-                condition=models.Q(key__isnull=False),
+                condition=~models.Q(key=""),
                 name="question_key_once_per_quiz",
             )
         ]

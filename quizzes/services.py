@@ -115,9 +115,7 @@ def _check_minimum_reading_time(*, user, section: SectionPage, since) -> None:
     spent = time_on_task(user_ids=[user.pk], since=since).get((user.pk, section.pk), 0)
     if spent < minimum * 60:
         raise QuizUnavailable(
-            NOT_ENOUGH_READING.format(
-                minimum=minutes_text(minimum * 60), spent=minutes_text(spent)
-            )
+            NOT_ENOUGH_READING.format(minimum=minutes_text(minimum * 60), spent=minutes_text(spent))
         )
 
 
@@ -133,9 +131,7 @@ def _attempt_new(*, user, quiz: Quiz, this_cycle) -> Attempt:
             raise QuizUnavailable(WAIT_BEFORE_RETRY.format(when=datetime_text(ready_at)))
 
     seen = Counter(
-        AttemptQuestion.objects.filter(attempt__in=this_cycle).values_list(
-            "question_id", flat=True
-        )
+        AttemptQuestion.objects.filter(attempt__in=this_cycle).values_list("question_id", flat=True)
     )
     questions = draw_questions(quiz, seen=seen)
     attempt = Attempt.objects.create(
@@ -381,7 +377,7 @@ def quiz_sync_from_spec(*, section: SectionPage, settings: dict, questions: list
 
     # Questions are matched by their key, so inserting one, or editing one's wording, leaves
     # the others as they are. Retired questions are matched too: putting one back revives it.
-    by_key = {q.key: q for q in quiz.questions.exclude(key=None).prefetch_related("choices")}
+    by_key = {q.key: q for q in quiz.questions.exclude(key="").prefetch_related("choices")}
     wanted = {spec["id"] for spec in questions}
     for position, spec in enumerate(questions, start=1):
         existing = by_key.get(spec["id"])

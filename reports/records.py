@@ -124,9 +124,7 @@ def _time_on_task_rows(*, cycle: TrainingCycle, assignments) -> list[dict]:
         since=district_midnight(cycle.starts_on),
         until=district_midnight(cycle.ends_on + timedelta(days=1)),
     )
-    sections = {
-        s.pk: s for s in SectionPage.objects.filter(pk__in={pk for _u, pk in seconds})
-    }
+    sections = {s.pk: s for s in SectionPage.objects.filter(pk__in={pk for _u, pk in seconds})}
     rows = [
         {
             "employee_id": staff_by_user[user_id].employee_id,

@@ -136,7 +136,9 @@ class ImageSlideBlock(blocks.StructBlock):
 
 class RuleSlideBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"))
-    text = blocks.TextBlock(label=_("The rule in plain words"), help_text=_("About 60 words at most."))
+    text = blocks.TextBlock(
+        label=_("The rule in plain words"), help_text=_("About 60 words at most.")
+    )
     quote = blocks.TextBlock(
         label=_("The policy's words"),
         help_text=_('Copied exactly; separate fragments with " … ".'),

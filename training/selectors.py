@@ -262,9 +262,7 @@ def time_on_task(*, user_ids: list[int], since=None, until=None) -> dict[tuple[i
     rows = views.values("user_id", "section_id").annotate(
         total=Sum(Least(on_slide, Value(SLIDE_TIME_CAP, output_field=DurationField())))
     )
-    return {
-        (r["user_id"], r["section_id"]): int(r["total"].total_seconds()) for r in rows
-    }
+    return {(r["user_id"], r["section_id"]): int(r["total"].total_seconds()) for r in rows}
 
 
 def minutes_text(seconds: int | None) -> str:

@@ -161,7 +161,11 @@ def _slide_to_stream(slide: dict, section_spec: SectionSpec) -> dict:
 
 
 def _source_block_value(source: dict) -> dict:
-    return {"document": source["document"], "passage": source["passage"], "at": source.get("at", "")}
+    return {
+        "document": source["document"],
+        "passage": source["passage"],
+        "at": source.get("at", ""),
+    }
 
 
 def _source_as_dict(value) -> dict:

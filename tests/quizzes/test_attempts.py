@@ -3,8 +3,8 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from django.utils.html import escape
 from django.contrib.auth import get_user_model
+from django.utils.html import escape
 
 from quizzes import services
 from quizzes.models import Attempt, AttemptQuestion, Choice, Question, Quiz
