@@ -129,9 +129,11 @@ def attempt_result(request, attempt_id: int):
     outline = course_outline(course=course, user=request.user)
     entry = next((e for e in outline if e.section.pk == section.pk), None)
     items = selectors.attempt_items(attempt=attempt)
+    # The next section still to pass (a test-out may have passed those in between); none
+    # when every section is passed, and the next step is the signature.
     next_entry = None
-    if entry is not None and entry.position < len(outline):
-        next_entry = outline[entry.position]
+    if entry is not None:
+        next_entry = next((e for e in outline[entry.position :] if not e.section_passed), None)
     return render(
         request,
         "quizzes/result.html",
