@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from quizzes.models import (
@@ -218,3 +219,39 @@ def test_all_of_the_above_is_refused(content_copy):
     path.write_text(text[:at] + "  - text: All of the above\n    correct: false\n" + text[at:])
     with pytest.raises(ContentError, match="all of the above"):
         read_course(content_copy)
+
+
+def test_json_export_gives_every_quiz_setting_with_the_number_drawn(course, tmp_path):
+    target = tmp_path / "course.json"
+    call_command("export_course", format="json", output=target, verbosity=0)
+    data = json.loads(target.read_text(encoding="utf-8"))
+    for section in data["sections"]:
+        assert section["quiz"]["questions_per_attempt"] == 5
+        assert section["quiz"]["review_shows_answers"] is False
+        assert set(section["quiz"]) >= {"pass_mark", "shuffle", "max_attempts", "wait_minutes"}
+        assert all(q["id"] for q in section["questions"])
+
+
+def test_attempts_made_before_the_questions_had_keys_keep_their_records(
+    learner_client, learner, course, sections
+):
+    from tests.helpers import answer_attempt, read_all_slides
+
+    quiz = Quiz.objects.get(section=sections[0])
+    # A question as the previous version of the product stored it: no key.
+    legacy = quiz.questions.first()
+    Question.objects.filter(pk=legacy.pk).update(key="")
+    read_all_slides(learner, sections[0])
+    learner_client.get(f"/quiz/section/{sections[0].pk}/")
+    attempt = quiz.attempts.get()
+    learner_client.post(f"/quiz/attempt/{attempt.pk}/submit/", answer_attempt(attempt))
+    shown_before = list(attempt.items.values_list("question_id", "shown", "is_correct"))
+
+    report = course_load(spec=read_course(settings.COURSE_CONTENT_DIR))
+
+    assert report.updated
+    legacy.refresh_from_db()
+    assert not legacy.is_active  # retired, not deleted: the keyed question replaced it
+    assert list(attempt.items.values_list("question_id", "shown", "is_correct")) == shown_before
+    page = learner_client.get(f"/quiz/attempt/{attempt.pk}/")
+    assert page.status_code == 200 and "You passed" in page.content.decode()
