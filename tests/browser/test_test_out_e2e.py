@@ -15,9 +15,7 @@ from .test_quiz_e2e import wanted_answers
 MISSED = {3, 6}  # the sections (1-based) the teacher gets a question wrong in
 
 
-def test_a_returning_teacher_tests_out_reads_two_sections_and_signs(
-    page, live_server, live_course
-):
+def test_a_returning_teacher_tests_out_reads_two_sections_and_signs(page, live_server, live_course):
     from eupsite.demo import DEMO_ACCOUNTS, demo_accounts_ensure, demo_staff_ensure
 
     demo_accounts_ensure()
@@ -36,9 +34,7 @@ def test_a_returning_teacher_tests_out_reads_two_sections_and_signs(
     assert page.locator("fieldset").count() == 28
     assert serious_axe_violations(page) == []
 
-    attempts = sorted(
-        Attempt.objects.filter(kind="test_out"), key=lambda a: a.quiz.section.path
-    )
+    attempts = sorted(Attempt.objects.filter(kind="test_out"), key=lambda a: a.quiz.section.path)
     for place, attempt in enumerate(attempts, start=1):
         for name, values in wanted_answers(attempt, right=place not in MISSED).items():
             for value in values:

@@ -61,7 +61,8 @@ def test_a_records_archive_holds_every_record_file_with_matching_checksums(signe
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     folder = f"records-{signed.name}/"
     sums = archive.read(folder + "SHA256SUMS").decode().splitlines()
-    assert len(sums) == 10  # five kinds of record (adjustments among them), JSON and CSV
+    # six kinds of record (adjustments and time on task among them), JSON and CSV
+    assert len(sums) == 12
     for line in sums:
         digest, name = line.split("  ")
         assert hashlib.sha256(archive.read(folder + name)).hexdigest() == digest
