@@ -98,13 +98,12 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
 def _check_minimum_reading_time(*, user, section: SectionPage, since) -> None:
     """When the course sets a minimum time per section, the quiz waits until the learner has
     spent it on the section's slides (measured on the server from the slides they viewed)."""
+    from training.models import CoursePage
     from training.selectors import minutes_text, time_on_task
     from training.services import reading_step_record
 
     # The slide the learner is leaving counts up to now.
     reading_step_record(user=user)
-    from training.models import CoursePage
-
     minimum = (
         CoursePage.objects.filter(path=section.path[: -section.steplen])
         .values_list("minimum_minutes_per_section", flat=True)
@@ -134,12 +133,20 @@ def _attempt_new(*, user, quiz: Quiz, this_cycle) -> Attempt:
         AttemptQuestion.objects.filter(attempt__in=this_cycle).values_list("question_id", flat=True)
     )
     questions = draw_questions(quiz, seen=seen)
+    return _attempt_create(user=user, quiz=quiz, questions=questions)
+
+
+def _attempt_create(
+    *, user, quiz: Quiz, questions: list[Question], kind=Attempt.Kind.QUIZ, pass_mark=None
+) -> Attempt:
+    """A new attempt with a copy of the questions and choices as they are shown."""
     attempt = Attempt.objects.create(
         user=user,
         quiz=quiz,
+        kind=kind,
         number=Attempt.objects.filter(user=user, quiz=quiz).count() + 1,
         question_count=len(questions),
-        pass_mark=quiz.pass_mark,
+        pass_mark=quiz.pass_mark if pass_mark is None else pass_mark,
     )
     AttemptQuestion.objects.bulk_create(
         AttemptQuestion(
@@ -492,23 +499,9 @@ def test_out_start_or_resume(*, user, course) -> list[Attempt]:
         attempts = []
         for quiz in sorted(quizzes.select_related("section"), key=lambda q: q.section.path):
             questions = draw_questions(quiz, size=TEST_OUT_QUESTIONS_PER_SECTION)
-            attempt = Attempt.objects.create(
-                user=user,
-                quiz=quiz,
-                kind=Attempt.Kind.TEST_OUT,
-                number=Attempt.objects.filter(user=user, quiz=quiz).count() + 1,
-                question_count=len(questions),
-                # Every question right, or the section is read and its quiz taken as usual.
-                pass_mark=100,
-            )
-            AttemptQuestion.objects.bulk_create(
-                AttemptQuestion(
-                    attempt=attempt,
-                    question=question,
-                    position=position,
-                    shown=_as_shown(question, shuffle=quiz.shuffle),
-                )
-                for position, question in enumerate(questions, start=1)
+            # Every question right, or the section is read and its quiz taken as usual.
+            attempt = _attempt_create(
+                user=user, quiz=quiz, questions=questions, kind=Attempt.Kind.TEST_OUT, pass_mark=100
             )
             attempts.append(attempt)
         return attempts

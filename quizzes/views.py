@@ -57,6 +57,8 @@ def _render_quiz(request, attempt, section, entry, *, errors=None, selected=None
         questions.append(
             {
                 "position": item.position,
+                "name": f"q{item.position}",
+                "number": item.position,
                 "type": item.shown["type"],
                 "scenario": item.shown.get("scenario", ""),
                 "prompt": item.shown["prompt"],

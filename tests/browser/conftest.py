@@ -195,3 +195,18 @@ def serious_axe_violations(page) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def sign_in_as_the_demo_learner(page, base_url: str):
+    """Create the demo accounts and staff, then sign in as the demo learner (María, on the
+    annual refresher) through the sign-in form. Returns her DemoAccount."""
+    from eupsite.demo import DEMO_ACCOUNTS, demo_accounts_ensure, demo_staff_ensure
+
+    demo_accounts_ensure()
+    demo_staff_ensure()
+    learner = next(a for a in DEMO_ACCOUNTS if a.role == "learner")
+    page.goto(f"{base_url}/")
+    page.fill("#id_username", learner.username)
+    page.fill("#id_password", learner.password)
+    page.click("button[type=submit]")
+    return learner

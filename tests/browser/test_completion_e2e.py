@@ -8,23 +8,14 @@ from certificates.models import Certificate
 from quizzes.models import Attempt
 from training.models import SectionPage
 
-from .conftest import serious_axe_violations
+from .conftest import serious_axe_violations, sign_in_as_the_demo_learner
 from .test_quiz_e2e import wanted_answers
 
 
 def test_the_demo_learner_completes_the_course_and_verifies_the_certificate(
     page, live_server, live_course
 ):
-    from eupsite.demo import DEMO_ACCOUNTS, demo_accounts_ensure, demo_staff_ensure
-
-    demo_accounts_ensure()
-    demo_staff_ensure()
-    learner = next(a for a in DEMO_ACCOUNTS if a.role == "learner")
-
-    page.goto(f"{live_server.url}/")
-    page.fill("#id_username", learner.username)
-    page.fill("#id_password", learner.password)
-    page.click("button[type=submit]")
+    sign_in_as_the_demo_learner(page, live_server.url)
     expect(page.get_by_text("Your training for")).to_be_visible()
 
     sections = list(SectionPage.objects.order_by("path"))

@@ -9,22 +9,14 @@ from certificates.models import Acknowledgement
 from quizzes.models import Attempt
 from training.models import SectionPage
 
-from .conftest import serious_axe_violations
+from .conftest import serious_axe_violations, sign_in_as_the_demo_learner
 from .test_quiz_e2e import wanted_answers
 
 MISSED = {3, 6}  # the sections (1-based) the teacher gets a question wrong in
 
 
 def test_a_returning_teacher_tests_out_reads_two_sections_and_signs(page, live_server, live_course):
-    from eupsite.demo import DEMO_ACCOUNTS, demo_accounts_ensure, demo_staff_ensure
-
-    demo_accounts_ensure()
-    demo_staff_ensure()
-    learner = next(a for a in DEMO_ACCOUNTS if a.role == "learner")
-    page.goto(f"{live_server.url}/")
-    page.fill("#id_username", learner.username)
-    page.fill("#id_password", learner.password)
-    page.click("button[type=submit]")
+    sign_in_as_the_demo_learner(page, live_server.url)
 
     page.get_by_role("link", name="Test out of what you know").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Test out of what you know")
