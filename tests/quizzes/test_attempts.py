@@ -378,3 +378,28 @@ def test_h11_unicode_digits_and_huge_numbers_are_refused_not_a_server_error(
     response = learner_client.post(f"/quiz/attempt/{open_attempt.pk}/submit/", data)
     assert response.status_code == 400
     assert_nothing_recorded(open_attempt)
+
+
+def test_a_quiz_may_show_the_right_answers_after_a_failed_attempt(
+    learner_client, ready_learner, quiz, sections
+):
+    quiz.review_shows_answers = True
+    quiz.save()
+    learner_client.get(take_url(sections[0]))
+    attempt = Attempt.objects.get()
+    response = learner_client.post(
+        f"/quiz/attempt/{attempt.pk}/submit/", answer_attempt(attempt, right=2), follow=True
+    )
+    html = response.content.decode()
+    assert html.count("The right answer:") == 3 and html.count("Your answer:") == 5
+
+
+def test_a_passed_quiz_shows_the_full_review(learner_client, ready_learner, sections):
+    learner_client.get(take_url(sections[0]))
+    attempt = Attempt.objects.get()
+    response = learner_client.post(
+        f"/quiz/attempt/{attempt.pk}/submit/", answer_attempt(attempt, right=4), follow=True
+    )
+    html = response.content.decode()
+    assert "You passed" in html
+    assert html.count("Your answer:") == 5 and html.count("The right answer:") == 1
