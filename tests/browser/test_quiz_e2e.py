@@ -79,7 +79,10 @@ def test_a_learner_fails_reviews_and_passes_a_quiz_with_the_keyboard_alone(
     answer_with_the_keyboard(page, wanted_answers(attempt, right=False))
     expect(page.get_by_role("heading", level=1)).to_have_text("Not passed yet")
     expect(page.get_by_text("Your score: 0 %")).to_be_visible()
-    expect(page.get_by_text("✗ Wrong")).to_have_count(attempt.question_count)
+    # Which questions were wrong, with what the policy says, but not the right choices.
+    expect(page.get_by_role("heading", name="What to review")).to_be_visible()
+    expect(page.locator(".review__item--wrong")).to_have_count(attempt.question_count)
+    expect(page.get_by_text("The right answer:")).to_have_count(0)
     assert serious_axe_violations(page) == []
 
     tab_to(page, "Review the section")
