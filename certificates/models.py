@@ -20,6 +20,16 @@ class Acknowledgement(models.Model):
     typed_name = models.CharField(_("name typed as signature"), max_length=300)
     signed_at = models.DateTimeField(_("signed at"))
     text_sha256 = models.CharField(_("SHA-256 of the text shown"), max_length=64)
+    # The exact version signed. Empty only for a signature made before versions were kept in
+    # the database, until load_course ties it to its version by text_sha256.
+    policy_version = models.ForeignKey(
+        "training.PolicyVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="acknowledgements",
+        verbose_name=_("version signed"),
+    )
     course_revision = models.CharField(_("course revision completed"), max_length=64)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.TextField(_("browser"), blank=True)

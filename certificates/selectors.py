@@ -25,7 +25,11 @@ def certificate_verify(*, code: str) -> tuple[str, Certificate | None]:
     """(state, certificate) for a typed code. An unknown or malformed code takes the same path
     (one indexed lookup) and answers only NOT_FOUND."""
     normalised = code_normalise(code) or "----"
-    certificate = Certificate.objects.filter(code=normalised).first()
+    certificate = (
+        Certificate.objects.filter(code=normalised)
+        .select_related("acknowledgement__policy_version")
+        .first()
+    )
     if certificate is None:
         return NOT_FOUND, None
     return certificate_state(certificate), certificate

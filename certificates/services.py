@@ -3,17 +3,12 @@ revoking it."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import unicodedata
 import zipfile
-from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -38,6 +33,10 @@ REVOKE_ACTION = "eup.certificate.revoke"
 NOT_STAFF = "Your account is not on the staff roster, so there is no training to complete."
 NO_ASSIGNMENT = "You have no training assigned for this school year."
 NOT_ALL_PASSED = "Pass every section's quiz before you sign the acknowledgement."
+NO_POLICY_TEXT = (
+    "The acknowledgement text is not loaded yet, so it cannot be signed. Tell your "
+    "administrator (manage.py load_course loads it)."
+)
 NOT_CONFIRMED = "Tick the box to confirm that you have read and agree to the acknowledgement."
 NAME_MISMATCH = (
     'The name you typed does not match the name on the staff roster ("{expected}"). Type your '
@@ -57,62 +56,18 @@ class CertificateUnavailable(Exception):
     """The certificate's PDF cannot be produced or stored right now."""
 
 
-@dataclass(frozen=True)
-class AcknowledgementText:
-    title: str
-    paragraphs: list[str]
-    source_document: str
-    source_passage: str
-    version: int = 1
-    effective: date | None = None
-    party: str = ""
-    # The file names of the policies it acknowledges, each linked from the signing page.
-    policies: tuple[str, ...] = ()
+def acknowledgement_text(*, course=None, today: date | None = None):
+    """The version of the acknowledgement learners sign now: the course's latest version in
+    effect today (a PolicyVersion; load_course loads them from content/acknowledgement/)."""
+    from training.models import CoursePage, PolicyVersion
 
-    @property
-    def text(self) -> str:
-        return "\n\n".join([self.title, *self.paragraphs])
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
-
-ACKNOWLEDGEMENT_DIR = "acknowledgement"
-
-
-@lru_cache(maxsize=16)
-def _read_acknowledgement(path: str, mtime: float) -> AcknowledgementText:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    return AcknowledgementText(
-        title=data["title"].strip(),
-        paragraphs=[" ".join(p.split()) for p in data["paragraphs"]],
-        source_document=data["source"]["document"],
-        source_passage=data["source"]["passage"],
-        version=int(data["version"]),
-        effective=data.get("effective"),
-        party=data.get("party", ""),
-        policies=tuple(data.get("policies") or ()),
+    course = course or CoursePage.objects.live().order_by("path").first()
+    today = today or timezone.localdate()
+    return (
+        PolicyVersion.objects.filter(course=course, effective_on__lte=today)
+        .order_by("-number")
+        .first()
     )
-
-
-def acknowledgement_versions() -> list[AcknowledgementText]:
-    """Every version of the acknowledgement in content/acknowledgement/, oldest first."""
-    folder = Path(settings.COURSE_CONTENT_DIR) / ACKNOWLEDGEMENT_DIR
-    versions = [
-        _read_acknowledgement(str(path), path.stat().st_mtime) for path in folder.glob("*.yaml")
-    ]
-    return sorted(versions, key=lambda text: text.version)
-
-
-def acknowledgement_text() -> AcknowledgementText:
-    """The acknowledgement learners sign now: the latest version in content/acknowledgement/."""
-    return acknowledgement_versions()[-1]
-
-
-def acknowledgement_version_signed(*, text_sha256: str) -> AcknowledgementText | None:
-    """The version whose text an acknowledgement signed, known by the hash it recorded."""
-    return next((t for t in acknowledgement_versions() if t.sha256 == text_sha256), None)
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -212,7 +167,9 @@ def acknowledgement_sign(
 
     from .pdf import unprintable_characters
 
-    text = acknowledgement_text()
+    text = acknowledgement_text(course=course)
+    if text is None:
+        raise CompletionRefused(NO_POLICY_TEXT)
     now = timezone.now()
     unprintable = unprintable_characters(
         staff.full_name, staff.location.name, course.title, typed_name
@@ -228,7 +185,8 @@ def acknowledgement_sign(
                 staff=staff,
                 typed_name=" ".join(typed_name.split())[:300],
                 signed_at=now,
-                text_sha256=text.sha256,
+                text_sha256=text.text_sha256,
+                policy_version=text,
                 course_revision=course_revision(course=course),
                 ip_address=ip_address,
                 user_agent=user_agent[:1000],

@@ -48,7 +48,7 @@ def completion(request):
         {
             "staff": staff,
             "text": text,
-            "policies": policy_documents(filenames=text.policies),
+            "policies": policy_documents(filenames=tuple(text.policies)) if text else [],
             "error": error,
             "typed_name": typed_name,
         },

@@ -90,12 +90,16 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "typed_name": a.typed_name,
                 "signed_at": iso_text(a.signed_at),
                 "text_sha256": a.text_sha256,
+                "policy_version": a.policy_version.number if a.policy_version else None,
+                "policy_version_effective_on": (
+                    a.policy_version.effective_on if a.policy_version else None
+                ),
                 "course_revision": a.course_revision,
                 "ip_address": a.ip_address,
                 "user_agent": a.user_agent,
             }
             for a in Acknowledgement.objects.filter(assignment__cycle=cycle)
-            .select_related("staff")
+            .select_related("staff", "policy_version")
             .order_by("staff__employee_id")
         ],
         "certificates": [

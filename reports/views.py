@@ -517,6 +517,27 @@ def _visible_staff(request, staff_id: int) -> Staff:
     )
 
 
+def acknowledgement_signed(request, staff_id: int, acknowledgement_id: int):
+    """The exact text a staff member signed, as the database keeps it. 404 for staff outside
+    the administrator's locations, or an acknowledgement that is not this person's."""
+    _require_reports(request)
+    staff = _visible_staff(request, staff_id)
+    acknowledgement = get_object_or_404(
+        Acknowledgement.objects.select_related("policy_version", "assignment__cycle"),
+        pk=acknowledgement_id,
+        staff=staff,
+    )
+    return TemplateResponse(
+        request,
+        "reports/acknowledgement.html",
+        {
+            "staff": staff,
+            "acknowledgement": acknowledgement,
+            "version": acknowledgement.policy_version,
+        },
+    )
+
+
 def person_record(request, staff_id: int, *, forms: dict | None = None):
     """Everything about one staff member's training: every cycle with its status, due date and
     the history of its extensions and exemptions, its attempts, acknowledgement and
@@ -538,7 +559,10 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
         else []
     )
     acknowledgements = {
-        a.assignment_id: a for a in Acknowledgement.objects.filter(assignment__in=assignments)
+        a.assignment_id: a
+        for a in Acknowledgement.objects.filter(assignment__in=assignments).select_related(
+            "policy_version"
+        )
     }
     certificates = {
         c.assignment_id: c for c in Certificate.objects.filter(assignment__in=assignments)

@@ -21,6 +21,11 @@ def report_urls():
         path("completion/staff/remind/", views.remind, name="reports_remind"),
         path("completion/person/<int:staff_id>/", views.person_record, name="reports_person"),
         path(
+            "completion/person/<int:staff_id>/acknowledgements/<int:acknowledgement_id>/",
+            views.acknowledgement_signed,
+            name="reports_acknowledgement",
+        ),
+        path(
             "completion/person/<int:staff_id>/assignments/<int:assignment_id>/extend/",
             views.person_adjust,
             {"action": "extend"},

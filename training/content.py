@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +244,8 @@ class CourseSpec:
     sections: list[SectionSpec]
     content_dir: Path | None = None
     policy_texts: dict[str, str] = field(default_factory=dict)
+    # The acknowledgement's versions, oldest first (content/acknowledgement/N.yaml).
+    policy_versions: list[dict] = field(default_factory=list)
 
     def figures(self) -> dict:
         """Slides, words on them, questions, and minutes to read the slides."""
@@ -265,6 +268,7 @@ class CourseSpec:
             "sources": self.sources,
             "sections": [{"slug": s.slug, **s.as_dict()} for s in self.sections],
             "policies": self.policy_texts,
+            "acknowledgement": self.policy_versions,
         }
 
 
@@ -348,7 +352,76 @@ def read_course(content_dir: Path) -> CourseSpec:
         sections=sections,
         content_dir=content_dir,
         policy_texts=read_policy_texts(content_dir, sources),
+        policy_versions=read_policy_versions(content_dir, documents=known_documents),
     )
+
+
+ACKNOWLEDGEMENT_DIR = "acknowledgement"
+_VERSION_KEYS = {
+    "version": True,
+    "effective": True,
+    "title": True,
+    "paragraphs": True,
+    "source": True,
+    "party": False,
+    "policies": False,
+    "summary": False,
+    "material": False,
+}
+
+
+def read_policy_versions(content_dir: Path, *, documents: set[str]) -> list[dict]:
+    """Each version of the acknowledgement, from content/acknowledgement/N.yaml, oldest first."""
+    folder = Path(content_dir) / ACKNOWLEDGEMENT_DIR
+    versions = []
+    for path in sorted(folder.glob("*.yaml"), key=lambda p: (len(p.stem), p.stem)):
+        reader = _Reader(path)
+        data = reader.mapping(
+            read_yaml(path),
+            path="",
+            allowed=set(_VERSION_KEYS),
+            required={k for k, required in _VERSION_KEYS.items() if required},
+        )
+        number = data["version"]
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            reader.fail("the version is a whole number from 1", container=data, key="version")
+        if path.stem != str(number):
+            reader.fail(
+                f"version {number} belongs in {number}.yaml", container=data, key="version"
+            )
+        if not isinstance(data["effective"], date):
+            reader.fail(
+                "the date it takes effect, as YYYY-MM-DD", container=data, key="effective"
+            )
+        paragraphs = [
+            " ".join(str(p).split()) for p in reader.items(data, "paragraphs", path="")
+        ]
+        policies = data.get("policies") or []
+        unknown = [p for p in policies if p not in documents]
+        if unknown:
+            reader.fail(
+                f'unknown policy "{unknown[0]}"; list it under "sources" in course.yaml',
+                container=data,
+                key="policies",
+                path="policies",
+            )
+        material = data.get("material", True)
+        if not isinstance(material, bool):
+            reader.fail("expected true or false", container=data, key="material")
+        versions.append(
+            {
+                "version": number,
+                "effective": data["effective"],
+                "title": reader.text(data, "title", path=""),
+                "party": reader.text(data, "party", path="", optional=True),
+                "policies": list(policies),
+                "summary": reader.text(data, "summary", path="", optional=True),
+                "material": material,
+                "source": read_source(reader, data, path="", documents=documents),
+                "paragraphs": paragraphs,
+            }
+        )
+    return versions
 
 
 def policy_text_path(content_dir: Path, filename: str) -> Path:
@@ -558,6 +631,11 @@ def write_course(spec: CourseSpec, content_dir: Path) -> list[Path]:
         path = policy_text_path(content_dir, filename)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+        written.append(path)
+    for version in spec.policy_versions:
+        path = content_dir / ACKNOWLEDGEMENT_DIR / f"{version['version']}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump_yaml(version), encoding="utf-8")
         written.append(path)
     for section in spec.sections:
         path = sections_dir / f"{section.order:02d}-{section.slug}.yaml"

@@ -222,3 +222,52 @@ class SlideView(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.section} slide {self.slide}"
+
+
+class PolicyVersion(models.Model):
+    """One version of the acknowledgement a course's learners sign: the policy text in force
+    from a date. Kept whole in the database, so what a person signed can be shown years later;
+    a version someone has signed never changes (a change is a new version)."""
+
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.PROTECT, related_name="policy_versions"
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    effective_on = models.DateField(_("in effect from"))
+    title = models.CharField(_("title"), max_length=255)
+    paragraphs = models.JSONField(_("paragraphs"))
+    party = models.CharField(_("party"), max_length=255, blank=True)
+    # File names of the policies it acknowledges, each linked from the signing page.
+    policies = models.JSONField(_("policies acknowledged"), default=list, blank=True)
+    source_document = models.CharField(_("source document"), max_length=100)
+    source_passage = models.CharField(_("passage"), max_length=255)
+    summary_of_changes = models.TextField(_("summary of changes"), blank=True)
+    material = models.BooleanField(
+        _("material change"),
+        default=True,
+        help_text=_("A material change asks everyone to acknowledge again; a minor one does not."),
+    )
+    text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+
+    class Meta:
+        ordering = ["course", "number"]
+        verbose_name = _("policy version")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="policy_version_once"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="policy_version_from_1"),
+        ]
+
+    def __str__(self):
+        return _("Version %(number)s, in effect from %(date)s") % {
+            "number": self.number,
+            "date": self.effective_on.strftime("%B %-d, %Y"),
+        }
+
+    @property
+    def text(self) -> str:
+        """The text as signed: title and paragraphs, what text_sha256 is the hash of."""
+        return policy_text(self.title, self.paragraphs)
+
+
+def policy_text(title: str, paragraphs: list[str]) -> str:
+    return "\n\n".join([title, *paragraphs])

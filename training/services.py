@@ -17,7 +17,15 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from .content import SLIDE_FIELDS, ContentError, CourseSpec, SectionSpec
-from .models import CoursePage, SectionPage, SectionProgress, SlideView, SourceDocument
+from .models import (
+    CoursePage,
+    PolicyVersion,
+    SectionPage,
+    SectionProgress,
+    SlideView,
+    SourceDocument,
+    policy_text,
+)
 
 WAGTAIL_DEFAULT_HOME_TITLE = "Welcome to your new Wagtail site!"
 
@@ -139,7 +147,68 @@ def course_load(*, spec: CourseSpec) -> LoadReport:
             page.unpublish()
             report.retired.append(page.slug)
     _order_sections(course, [s.slug for s in spec.sections])
+    policy_versions_load(course=course, versions=spec.policy_versions, report=report)
     return report
+
+
+def policy_versions_load(*, course: CoursePage, versions: list[dict], report: LoadReport) -> None:
+    """Make the course's policy versions match content/acknowledgement/. A version someone
+    signed never changes: changing its text is refused (add a version instead). Versions no
+    longer in content/ stay, because signatures point to them."""
+    from certificates.models import Acknowledgement
+
+    for spec in versions:
+        fields = {
+            "effective_on": spec["effective"],
+            "title": spec["title"],
+            "paragraphs": spec["paragraphs"],
+            "party": spec["party"],
+            "policies": spec["policies"],
+            "source_document": spec["source"]["document"],
+            "source_passage": spec["source"]["passage"],
+            "summary_of_changes": spec["summary"],
+            "material": spec["material"],
+            "text_sha256": hashlib.sha256(
+                policy_text(spec["title"], spec["paragraphs"]).encode("utf-8")
+            ).hexdigest(),
+        }
+        version = PolicyVersion.objects.filter(course=course, number=spec["version"]).first()
+        label = f"acknowledgement version {spec['version']}"
+        if version is None:
+            version = PolicyVersion.objects.create(course=course, number=spec["version"], **fields)
+            report.created.append(label)
+        elif policy_version_as_dict(version) != spec:
+            signed = Acknowledgement.objects.filter(policy_version=version).count()
+            if signed and version.text_sha256 != fields["text_sha256"]:
+                raise ContentError(
+                    Path("acknowledgement") / f"{spec['version']}.yaml",
+                    f"{signed} people signed version {spec['version']}: its text cannot "
+                    f"change. Put the new text in {spec['version'] + 1}.yaml instead.",
+                )
+            for name, value in fields.items():
+                setattr(version, name, value)
+            version.save()
+            report.updated.append(label)
+        # Signatures made before versions were kept in the database carry only the hash of
+        # the text they signed: this ties each to its version.
+        Acknowledgement.objects.filter(
+            policy_version=None, text_sha256=version.text_sha256
+        ).update(policy_version=version)
+
+
+def policy_version_as_dict(version: PolicyVersion) -> dict:
+    """A policy version as the plain data of its content file."""
+    return {
+        "version": version.number,
+        "effective": version.effective_on,
+        "title": version.title,
+        "party": version.party,
+        "policies": list(version.policies),
+        "summary": version.summary_of_changes,
+        "material": version.material,
+        "source": {"document": version.source_document, "passage": version.source_passage},
+        "paragraphs": list(version.paragraphs),
+    }
 
 
 def _page_fields(section_spec: SectionSpec) -> dict:
@@ -291,4 +360,5 @@ def course_export(*, slug: str | None = None) -> CourseSpec:
         sources=sources,
         sections=sections,
         policy_texts={d.filename: d.text for d in documents if d.text},
+        policy_versions=[policy_version_as_dict(v) for v in course.policy_versions.all()],
     )

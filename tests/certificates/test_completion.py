@@ -39,7 +39,8 @@ def test_signing_records_the_acknowledgement_and_issues_one_certificate(
     assert response["Location"] == f"/certificates/{certificate.code}/"
     ack = certificate.acknowledgement
     assert ack.typed_name == "María O'Neil-Núñez"
-    assert ack.text_sha256 == services.acknowledgement_text().sha256
+    assert ack.text_sha256 == services.acknowledgement_text().text_sha256
+    assert ack.policy_version == services.acknowledgement_text()
     assert ack.ip_address == "127.0.0.1" and ack.user_agent == "pytest-browser/1.0"
     assert ack.course_revision.startswith("electronic-use-policies@")
     assignment = Assignment.objects.get()

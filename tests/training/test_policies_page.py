@@ -3,11 +3,8 @@
 import re
 from html import unescape
 
-from certificates.services import (
-    acknowledgement_text,
-    acknowledgement_version_signed,
-    acknowledgement_versions,
-)
+from certificates.models import Acknowledgement
+from certificates.services import acknowledgement_text
 from tests.helpers import pass_section
 from training.models import SourceDocument
 from training.policies import policy_blocks
@@ -52,7 +49,7 @@ def test_the_acknowledgement_names_the_board_and_links_the_policies(
     learner_client, passed_everything
 ):
     text = acknowledgement_text()
-    assert text.version == 2 and text.party == "Waterbury Board of Education"
+    assert text.number == 2 and text.party == "Waterbury Board of Education"
     html = unescape(learner_client.get("/certificates/complete/").content.decode())
     assert (
         "the Waterbury Board of Education has provided me with the notice required under "
@@ -65,10 +62,21 @@ def test_the_acknowledgement_names_the_board_and_links_the_policies(
     assert len(text.policies) == 5
 
 
-def test_signatures_made_before_the_change_are_tied_to_the_first_version():
-    first, current = acknowledgement_versions()
+def test_signatures_made_before_versions_are_tied_to_the_first_version(
+    learner_client, passed_everything, course
+):
+    from django.core.management import call_command
+
+    first, current = course.policy_versions.order_by("number")
     # The City form's text, as signed until version 2: its hash is what those records hold.
-    assert first.version == 1 and "the City has provided me" in first.paragraphs[0]
-    assert first.sha256 == "ead3a88510040397712ae1cc124f6105cbf8f5bf06ea36d37d6d9da87fdee38d"
-    assert acknowledgement_version_signed(text_sha256=first.sha256) is first
-    assert acknowledgement_version_signed(text_sha256=current.sha256) is current
+    assert first.number == 1 and "the City has provided me" in first.paragraphs[0]
+    assert first.text_sha256 == "ead3a88510040397712ae1cc124f6105cbf8f5bf06ea36d37d6d9da87fdee38d"
+    learner_client.post(
+        "/certificates/complete/", {"typed_name": "María O'Neil-Núñez", "confirm": "yes"}
+    )
+    signed = Acknowledgement.objects.get()
+    assert signed.policy_version == current and signed.text_sha256 == current.text_sha256
+    # As a signature made before versions were kept looks: the City form's hash, no version.
+    Acknowledgement.objects.update(policy_version=None, text_sha256=first.text_sha256)
+    call_command("load_course", verbosity=0)
+    assert Acknowledgement.objects.get().policy_version == first

@@ -1,0 +1,77 @@
+"""The acknowledgement's versions: kept whole in the database, each signature tied to the
+exact version signed, shown wherever the signature is."""
+
+import json
+import shutil
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from certificates.models import Acknowledgement, Certificate
+from staff.models import Location, Staff
+from training.content import ContentError, read_course
+from training.services import course_load
+
+from .conftest import sign
+
+
+@pytest.fixture
+def signed(learner_client, passed_everything):
+    sign(learner_client)
+    return Acknowledgement.objects.select_related("policy_version").get()
+
+
+def test_each_version_is_loaded_whole_with_its_date_summary_and_kind(course):
+    first, second = course.policy_versions.order_by("number")
+    assert (first.number, str(first.effective_on)) == (1, "2026-11-23")
+    assert second.party == "Waterbury Board of Education" and second.material
+    assert "replaces the City of Waterbury form" in second.summary_of_changes
+    assert second.text.startswith("Acknowledgement of the Electronic Use Policies\n\n")
+
+
+def test_a_signed_version_cannot_be_rewritten(signed, tmp_path, settings):
+    content = tmp_path / "content"
+    shutil.copytree(settings.COURSE_CONTENT_DIR, content)
+    path = content / "acknowledgement" / f"{signed.policy_version.number}.yaml"
+    path.write_text(path.read_text().replace("I hereby acknowledge", "I acknowledge"))
+    with pytest.raises(ContentError, match="1 people signed version 2: its text cannot change"):
+        course_load(spec=read_course(content))
+    signed.policy_version.refresh_from_db()
+    assert "I hereby acknowledge" in signed.policy_version.paragraphs[1]
+
+
+def test_the_person_record_names_the_version_and_shows_the_text_signed(
+    admin_client, signed, passed_everything
+):
+    record = admin_client.get(f"/admin/completion/person/{passed_everything.pk}/")
+    html = record.content.decode()
+    assert "version 2 (in effect from Nov 26, 2026)" in html
+    page = admin_client.get(
+        f"/admin/completion/person/{passed_everything.pk}/acknowledgements/{signed.pk}/"
+    ).content.decode()
+    for paragraph in signed.policy_version.paragraphs:
+        assert paragraph.replace("'", "&#x27;") in page
+    assert signed.text_sha256 in page
+
+
+def test_another_persons_acknowledgement_is_a_404(admin_client, signed):
+    other = Staff.objects.create(
+        employee_id="E-9",
+        first_name="Ann",
+        last_name="Other",
+        location=Location.objects.create(name="Other School"),
+        hire_date=date(2020, 1, 6),
+    )
+    url = f"/admin/completion/person/{other.pk}/acknowledgements/{signed.pk}/"
+    assert admin_client.get(url).status_code == 404
+
+
+def test_the_verification_page_and_the_records_name_the_version(client, signed, tmp_path):
+    certificate = Certificate.objects.get()
+    html = client.get(f"/certificates/verify/{certificate.code}/").content.decode()
+    assert "Acknowledgement of the Electronic Use Policies, version 2" in html
+    out = tmp_path / "records"
+    call_command("export_records", cycle=certificate.cycle_name, output=out, verbosity=0)
+    row = json.loads((out / "acknowledgements.json").read_text())[0]
+    assert (row["policy_version"], row["policy_version_effective_on"]) == (2, "2026-11-26")
