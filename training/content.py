@@ -386,16 +386,10 @@ def read_policy_versions(content_dir: Path, *, documents: set[str]) -> list[dict
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             reader.fail("the version is a whole number from 1", container=data, key="version")
         if path.stem != str(number):
-            reader.fail(
-                f"version {number} belongs in {number}.yaml", container=data, key="version"
-            )
+            reader.fail(f"version {number} belongs in {number}.yaml", container=data, key="version")
         if not isinstance(data["effective"], date):
-            reader.fail(
-                "the date it takes effect, as YYYY-MM-DD", container=data, key="effective"
-            )
-        paragraphs = [
-            " ".join(str(p).split()) for p in reader.items(data, "paragraphs", path="")
-        ]
+            reader.fail("the date it takes effect, as YYYY-MM-DD", container=data, key="effective")
+        paragraphs = [" ".join(str(p).split()) for p in reader.items(data, "paragraphs", path="")]
         policies = data.get("policies") or []
         unknown = [p for p in policies if p not in documents]
         if unknown:

@@ -229,9 +229,7 @@ class PolicyVersion(models.Model):
     from a date. Kept whole in the database, so what a person signed can be shown years later;
     a version someone has signed never changes (a change is a new version)."""
 
-    course = models.ForeignKey(
-        CoursePage, on_delete=models.PROTECT, related_name="policy_versions"
-    )
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="policy_versions")
     number = models.PositiveSmallIntegerField(_("version"))
     effective_on = models.DateField(_("in effect from"))
     title = models.CharField(_("title"), max_length=255)

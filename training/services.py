@@ -191,9 +191,9 @@ def policy_versions_load(*, course: CoursePage, versions: list[dict], report: Lo
             report.updated.append(label)
         # Signatures made before versions were kept in the database carry only the hash of
         # the text they signed: this ties each to its version.
-        Acknowledgement.objects.filter(
-            policy_version=None, text_sha256=version.text_sha256
-        ).update(policy_version=version)
+        Acknowledgement.objects.filter(policy_version=None, text_sha256=version.text_sha256).update(
+            policy_version=version
+        )
 
 
 def policy_version_as_dict(version: PolicyVersion) -> dict:
