@@ -86,11 +86,17 @@ def with_activity(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
     from quizzes.models import Attempt
     from training.models import SectionProgress
 
+    # Days as the district counts them (__date takes the date in the district's time zone),
+    # from the cycle's first day to its last.
     reading = SectionProgress.objects.filter(
-        user_id=OuterRef("staff__user_id"), updated_at__date__gte=OuterRef("cycle__starts_on")
+        user_id=OuterRef("staff__user_id"),
+        updated_at__date__gte=OuterRef("cycle__starts_on"),
+        updated_at__date__lte=OuterRef("cycle__ends_on"),
     )
     attempts = Attempt.objects.filter(
-        user_id=OuterRef("staff__user_id"), started_at__date__gte=OuterRef("cycle__starts_on")
+        user_id=OuterRef("staff__user_id"),
+        started_at__date__gte=OuterRef("cycle__starts_on"),
+        started_at__date__lte=OuterRef("cycle__ends_on"),
     )
     return assignments.annotate(has_activity=Exists(reading) | Exists(attempts))
 
