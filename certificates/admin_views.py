@@ -35,3 +35,57 @@ def certificate_revoke(request, pk: int):
     return TemplateResponse(
         request, "certificates/admin/revoke.html", {"certificate": certificate, "form": form}
     )
+
+
+PUBLISH_PERMISSION = "training.change_policyversion"
+
+
+def _require_publisher(request):
+    if not request.user.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied
+
+
+@require_http_methods(["GET"])
+def policy_versions(request):
+    """Every version of the acknowledgement, newest first, with what each changed and whether
+    it is published."""
+    from training.models import PolicyVersion
+
+    _require_publisher(request)
+    versions = list(
+        PolicyVersion.objects.select_related("course").order_by("course__path", "-number")
+    )
+    return TemplateResponse(
+        request,
+        "certificates/admin/policy_versions.html",
+        {"versions": versions, "current": services.acknowledgement_text()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def policy_version_publish(request, pk: int):
+    """GET: the preview (who must acknowledge again, which sections changed). POST: publish."""
+    from training.models import PolicyVersion
+
+    _require_publisher(request)
+    version = get_object_or_404(PolicyVersion, pk=pk)
+    if request.method == "POST":
+        try:
+            asked = services.policy_version_publish(version_id=version.pk, user=request.user)
+        except services.CompletionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Version {version.number} is published. "
+                + (
+                    f"{asked} people who signed an earlier version are asked to acknowledge it."
+                    if version.material
+                    else "A minor change: nobody is asked to sign again."
+                ),
+            )
+        return redirect("policy_versions")
+    preview = services.policy_version_publish_preview(version=version)
+    return TemplateResponse(
+        request, "certificates/admin/policy_version_publish.html", {"preview": preview}
+    )

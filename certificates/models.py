@@ -13,8 +13,9 @@ class Acknowledgement(models.Model):
     """A staff member's signature under the Acknowledgement of Receipt (Conn. Gen. Stat.
     § 31-48d notice) at the end of their training in one cycle."""
 
-    assignment = models.OneToOneField(
-        "staff.Assignment", on_delete=models.PROTECT, related_name="acknowledgement"
+    # One per assignment and policy version: a material change is acknowledged again.
+    assignment = models.ForeignKey(
+        "staff.Assignment", on_delete=models.PROTECT, related_name="acknowledgements"
     )
     staff = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="+")
     typed_name = models.CharField(_("name typed as signature"), max_length=300)
@@ -36,6 +37,17 @@ class Acknowledgement(models.Model):
 
     class Meta:
         verbose_name = _("acknowledgement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "policy_version"], name="acknowledged_once_per_version"
+            ),
+            # A signature from before versions were kept: one per assignment, as then.
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=models.Q(policy_version__isnull=True),
+                name="one_unversioned_acknowledgement",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.typed_name}, {date_text(self.signed_at)}"
@@ -45,8 +57,10 @@ class Certificate(models.Model):
     """What the holder keeps and anyone may verify. The holder's details are copied at issue so
     the certificate says what was true then, whatever the roster says later."""
 
-    assignment = models.OneToOneField(
-        "staff.Assignment", on_delete=models.PROTECT, related_name="certificate"
+    # One per acknowledgement; after a material change the newer one supersedes the older
+    # (selectors.certificate_superseded_by: the record itself is never edited for it).
+    assignment = models.ForeignKey(
+        "staff.Assignment", on_delete=models.PROTECT, related_name="certificates"
     )
     acknowledgement = models.OneToOneField(
         Acknowledgement, on_delete=models.PROTECT, related_name="certificate"

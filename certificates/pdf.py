@@ -31,10 +31,20 @@ FONT_DIR = Path(__file__).parent / "fonts"
 FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"]
 # What the certificate says about the signature (measured to fit; the template prints it).
 ACKNOWLEDGEMENT_LINE = (
-    'Signed electronically by "{name}" on September 30, 2026: Acknowledgement of Receipt of the '
-    "Electronic Mail Use Policy, including the notice required under Public Act 98-142 (Conn. "
-    "Gen. Stat. § 31-48d) that use of the Technology Systems may be monitored."
+    'Signed electronically by "{name}" on September 30, 2026: {title}, version {number}, '
+    "including the notice required under Public Act 98-142 (Conn. Gen. Stat. § 31-48d) that use "
+    "of the Technology Systems may be monitored."
 )
+
+
+def acknowledgement_title(certificate: Certificate) -> tuple[str, int | str]:
+    """(title, version) of the text the certificate's holder signed."""
+    version = certificate.acknowledgement.policy_version
+    if version is None:
+        return "Acknowledgement of Receipt of the Electronic Mail Use Policy", 1
+    return version.title, version.number
+
+
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "certificates"
 POLICY = ResourceAccessPolicy(allow_remote=False, base_dir=TEMPLATE_DIR, extra_roots=[FONT_DIR])
 
@@ -127,12 +137,17 @@ def fitted_sizes(texts: dict[str, str], *, shrink: float = 1.0) -> dict[str, str
 
 
 def _sizes(certificate: Certificate, shrink: float) -> dict[str, str]:
+    title, number = acknowledgement_title(certificate)
     sizes = fitted_sizes(
         {
             "holder": certificate.holder_name,
             "meta": f"Employee ID {certificate.employee_id} · {certificate.location_name}",
             "course": certificate.course_title,
-            "ack": ACKNOWLEDGEMENT_LINE.format(name=certificate.acknowledgement.typed_name),
+            "ack": ACKNOWLEDGEMENT_LINE.format(
+                name=certificate.acknowledgement.typed_name,
+                title=title,
+                number=number,
+            ),
         },
         shrink=shrink,
     )
@@ -179,6 +194,8 @@ def _render(certificate: Certificate, *, shrink: float) -> bytes:
                 "qr": qr_data_uri(url),
                 "font_dir": FONT_DIR.as_posix(),
                 "sizes": _sizes(certificate, shrink),
+                "acknowledged_title": acknowledgement_title(certificate)[0],
+                "acknowledged_version": acknowledgement_title(certificate)[1],
             },
         )
     output = io.BytesIO()

@@ -10,15 +10,32 @@ from .codes import code_normalise
 from .models import Certificate
 
 VALID, EXPIRED, REVOKED, NOT_FOUND = "valid", "expired", "revoked", "not_found"
+SUPERSEDED = "superseded"
 
 
 def certificate_state(certificate: Certificate, *, today: date | None = None) -> str:
     today = today or timezone.localdate()
     if certificate.revoked_at is not None:
         return REVOKED
+    if certificate_superseded_by(certificate) is not None:
+        return SUPERSEDED
     if today > certificate.expires_on:
         return EXPIRED
     return VALID
+
+
+def certificate_superseded_by(certificate: Certificate) -> Certificate | None:
+    """The certificate issued after this one for the same assignment (the holder acknowledged
+    a material change of the policies), if any."""
+    if not hasattr(certificate, "_superseded_by"):
+        certificate._superseded_by = (
+            Certificate.objects.filter(
+                assignment_id=certificate.assignment_id, issued_at__gt=certificate.issued_at
+            )
+            .order_by("issued_at")
+            .first()
+        )
+    return certificate._superseded_by
 
 
 def certificate_verify(*, code: str) -> tuple[str, Certificate | None]:

@@ -7,11 +7,13 @@ import io
 import logging
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -64,7 +66,9 @@ def acknowledgement_text(*, course=None, today: date | None = None):
     course = course or CoursePage.objects.live().order_by("path").first()
     today = today or timezone.localdate()
     return (
-        PolicyVersion.objects.filter(course=course, effective_on__lte=today)
+        PolicyVersion.objects.filter(
+            course=course, effective_on__lte=today, published_at__isnull=False
+        )
         .order_by("-number")
         .first()
     )
@@ -132,7 +136,8 @@ def acknowledgement_sign(
     """Record the learner's signature, complete their assignment for the current cycle and
     issue exactly one certificate. A second request (double click, two tabs, at the same
     moment) returns the certificate already issued: the database allows one acknowledgement
-    and one certificate per assignment.
+    per assignment and policy version. After a material change of the policies is published,
+    someone who signed before signs the new version and gets a new certificate.
 
     Raises CompletionRefused when the user is not staff, has no current assignment, has not
     passed every quiz, did not confirm, or typed a name that does not match the roster.
@@ -153,10 +158,19 @@ def acknowledgement_sign(
     )
     if assignment is None:
         raise CompletionRefused(NO_ASSIGNMENT)
-    existing = Certificate.objects.filter(assignment=assignment).first()
+    course = CoursePage.objects.live().order_by("path").first()
+    text = acknowledgement_text(course=course)
+    if text is None:
+        raise CompletionRefused(NO_POLICY_TEXT)
+    latest = Certificate.objects.filter(assignment=assignment).order_by("-issued_at").first()
+    if latest is not None and assignment.reacknowledge_from is None:
+        # Done for this cycle: a minor change of the policies since asks nothing more.
+        return latest
+    existing = Certificate.objects.filter(
+        assignment=assignment, acknowledgement__policy_version=text
+    ).first()
     if existing is not None:
         return existing
-    course = CoursePage.objects.live().order_by("path").first()
     outline = course_outline(course=course, user=user)
     if not outline or not all(entry.section_passed for entry in outline):
         raise CompletionRefused(NOT_ALL_PASSED)
@@ -167,9 +181,6 @@ def acknowledgement_sign(
 
     from .pdf import unprintable_characters
 
-    text = acknowledgement_text(course=course)
-    if text is None:
-        raise CompletionRefused(NO_POLICY_TEXT)
     now = timezone.now()
     unprintable = unprintable_characters(
         staff.full_name, staff.location.name, course.title, typed_name
@@ -210,12 +221,14 @@ def acknowledgement_sign(
             Assignment.objects.filter(pk=assignment.pk, completed_at__isnull=True).update(
                 completed_at=now
             )
+            # A re-acknowledgement: the new certificate supersedes the earlier one.
+            Assignment.objects.filter(pk=assignment.pk).update(reacknowledge_from=None)
             # In the same transaction as the certificate: a signature that loses the race
             # (IntegrityError above) rolls its e-mail back too, so the learner gets one.
             certificate_email_queue(certificate=certificate, staff=staff)
     except IntegrityError:
         # The same signature arrived twice at the same moment: the first one won.
-        return Certificate.objects.get(assignment=assignment)
+        return Certificate.objects.get(assignment=assignment, acknowledgement__policy_version=text)
     return certificate
 
 
@@ -305,3 +318,91 @@ def certificates_zip(*, certificates: list[Certificate]) -> bytes:
             name = f"{certificate.employee_id}_{certificate.holder_name}_{certificate.code}.pdf"
             archive.writestr(safe_filename(name), certificate_pdf(certificate=certificate))
     return buffer.getvalue()
+
+
+# --- publishing a new version of the acknowledgement ----------------------------------------
+
+PUBLISH_ACTION = "eup.policy_version.publish"
+ALREADY_PUBLISHED = "Version {number} is published already."
+
+
+@dataclass(frozen=True)
+class PublishPreview:
+    version: object
+    current: object | None  # the version signed until now
+    # Who signed an earlier version in the current cycle: asked to acknowledge again when a
+    # material version is published; nobody is for a minor one.
+    to_reacknowledge: list[Assignment]
+    sections_changed: list  # SectionPage, in course order; read and passed again if material
+
+
+def _signed_earlier(version):
+    from staff.services import cycle_current
+
+    cycle = cycle_current()
+    if cycle is None:
+        return Assignment.objects.none()
+    signed_this = Acknowledgement.objects.filter(assignment=OuterRef("pk"), policy_version=version)
+    return (
+        Assignment.objects.filter(cycle=cycle, completed_at__isnull=False)
+        .filter(
+            Q(acknowledgements__policy_version__number__lt=version.number)
+            | Q(acknowledgements__policy_version__isnull=True)
+        )
+        .exclude(Exists(signed_this))
+        .distinct()
+    )
+
+
+def policy_version_publish_preview(*, version) -> PublishPreview:
+    from training.models import SectionPage
+
+    affected = []
+    if version.material:
+        affected = list(
+            _signed_earlier(version)
+            .select_related("staff__location")
+            .order_by("staff__location__name", "staff__last_name", "staff__first_name")
+        )
+    sections = list(
+        SectionPage.objects.child_of(version.course)
+        .filter(slug__in=version.sections_changed)
+        .order_by("path")
+    )
+    return PublishPreview(
+        version=version,
+        current=acknowledgement_text(course=version.course),
+        to_reacknowledge=affected,
+        sections_changed=sections,
+    )
+
+
+def policy_version_publish(*, version_id: int, user) -> int:
+    """Publish a version: learners sign it from now (once in effect). A material version asks
+    everyone who signed an earlier one in this cycle to acknowledge again, and its changed
+    sections are read and passed again. Returns how many are asked. Raises
+    CompletionRefused when it is published already."""
+    from training.models import PolicyVersion
+
+    with transaction.atomic():
+        version = PolicyVersion.objects.select_for_update().get(pk=version_id)
+        if version.published_at is not None:
+            raise CompletionRefused(ALREADY_PUBLISHED.format(number=version.number))
+        now = timezone.now()
+        version.published_at = now
+        asked = 0
+        if version.material:
+            version.reacknowledgement_asked_at = now
+            asked = Assignment.objects.filter(
+                pk__in=list(_signed_earlier(version).values_list("pk", flat=True))
+            ).update(reacknowledge_from=now)
+        version.save(update_fields=["published_at", "reacknowledgement_asked_at"])
+        audit(
+            instance=version,
+            action=PUBLISH_ACTION,
+            user=user,
+            version=version.number,
+            material=version.material,
+            asked=asked,
+        )
+    return asked

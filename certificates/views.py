@@ -103,6 +103,13 @@ def verify(request, code: str | None = None):
     return render(
         request,
         "certificates/verify.html",
-        {"typed": typed or "", "state": state, "certificate": certificate},
+        {
+            "typed": typed or "",
+            "state": state,
+            "certificate": certificate,
+            "superseded_by": (
+                selectors.certificate_superseded_by(certificate) if certificate else None
+            ),
+        },
         status=404 if state == selectors.NOT_FOUND else 200,
     )

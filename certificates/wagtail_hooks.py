@@ -1,6 +1,7 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -11,7 +12,7 @@ from eupsite.permissions import ViewOnlyPolicy
 
 from . import admin_views
 from .models import Certificate
-from .services import REVOKE_ACTION
+from .services import PUBLISH_ACTION, REVOKE_ACTION
 
 
 class CertificateViewSet(SnippetViewSet):
@@ -66,7 +67,25 @@ def certificate_admin_urls():
             admin_views.certificate_revoke,
             name="certificate_revoke",
         ),
+        path("policy-versions/", admin_views.policy_versions, name="policy_versions"),
+        path(
+            "policy-versions/<int:pk>/publish/",
+            admin_views.policy_version_publish,
+            name="policy_version_publish",
+        ),
     ]
+
+
+class PolicyVersionsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(admin_views.PUBLISH_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def policy_versions_menu_item():
+    return PolicyVersionsMenuItem(
+        _("Policy versions"), reverse("policy_versions"), icon_name="doc-full", order=650
+    )
 
 
 @hooks.register("register_snippet_listing_buttons")
@@ -115,5 +134,11 @@ def add_unprintable_names_panel(request, panels):
 def certificate_audit_actions(actions):
     audit_actions_register(
         actions,
-        {REVOKE_ACTION: (_("Revoke certificate"), _("Certificate revoked"))},
+        {
+            REVOKE_ACTION: (_("Revoke certificate"), _("Certificate revoked")),
+            PUBLISH_ACTION: (
+                _("Publish policy version"),
+                _("Policy version published"),
+            ),
+        },
     )

@@ -24,7 +24,11 @@ class QuizStatus:
 
 
 def quiz_status_by_section(
-    *, user, section_ids: list[int], since: datetime | None = None
+    *,
+    user,
+    section_ids: list[int],
+    since: datetime | None = None,
+    since_by_section: dict | None = None,
 ) -> dict[int, QuizStatus]:
     """Each section's quiz status for `user` from attempts submitted since `since` (the start
     of their training cycle; all attempts when None). Two queries, whatever the number of
@@ -34,7 +38,19 @@ def quiz_status_by_section(
     attempts = Attempt.objects.filter(
         user=user, quiz__section_id__in=section_ids, submitted_at__isnull=False
     )
-    if since is not None:
+    if since_by_section:
+        # Each section from its own moment (a section changed by a material policy change
+        # counts only attempts after it).
+        counted = Q(pk__in=[])
+        for section_id in section_ids:
+            start = since_by_section.get(section_id, since)
+            counted |= (
+                Q(quiz__section_id=section_id, submitted_at__gte=start)
+                if start is not None
+                else Q(quiz__section_id=section_id)
+            )
+        attempts = attempts.filter(counted)
+    elif since is not None:
         attempts = attempts.filter(submitted_at__gte=since)
     # A test-out passes a section like its quiz does; a test-out that missed a question only
     # means the section is read and its quiz taken, so it is no "failed quiz".

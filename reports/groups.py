@@ -39,6 +39,10 @@ GROUP_PERMISSIONS = {
         *AUDIT_VIEW_PERMISSIONS,
         "jobs.view_outgoingemail",
         "jobs.change_outgoingemail",
+        # Publish a new version of the acknowledgement (a material change asks everyone who
+        # signed before to acknowledge again).
+        "training.view_policyversion",
+        "training.change_policyversion",
     ],
     # HR keeps the roster: staff, locations, imports, invitations and the school-year cycles,
     # and follows everyone's completion. It does not revoke certificates.

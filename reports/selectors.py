@@ -22,13 +22,14 @@ from staff.selectors import (
     IN_PROGRESS,
     NOT_STARTED,
     OVERDUE,
+    REACKNOWLEDGE,
     with_status,
 )
 from staff.services import cycle_current
 
 from .models import ReminderLog
 
-STATUSES = [NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE, EXEMPT]
+STATUSES = [NOT_STARTED, IN_PROGRESS, COMPLETED, REACKNOWLEDGE, OVERDUE, EXEMPT]
 # The job-title filter's value for staff without a job title (the dashboard's "—" row).
 NO_JOB_TITLE = "-"
 
@@ -98,6 +99,7 @@ class Rate:
     in_progress: int = 0
     overdue: int = 0
     exempt: int = 0
+    reacknowledge: int = 0
     # What the staff report filters on to show this group: a location's id, a job title.
     key: str | int | None = None
 
@@ -231,7 +233,8 @@ def reminder_skip_reason(
     for the daily command and the administrators' "Send reminder" alike. `assignment` comes
     from with_reminder_facts."""
     staff: Staff = assignment.staff
-    if assignment.completed_at is not None:
+    # Someone asked to acknowledge a material policy change is reminded like anyone not done.
+    if assignment.completed_at is not None and assignment.reacknowledge_from is None:
         return SKIP_COMPLETED
     if assignment.adjustment_kind == EXEMPTION:
         return SKIP_EXEMPT

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -309,9 +310,18 @@ class StaffReportView(ReportView):
     def get_base_queryset(self):
         if self.cycle is None:
             return Assignment.objects.none()
-        return selectors.report_assignments(
-            user=self.request.user, cycle=self.cycle, today=self.today
-        ).select_related("staff__location", "certificate")
+        return (
+            selectors.report_assignments(user=self.request.user, cycle=self.cycle, today=self.today)
+            .select_related("staff__location")
+            .annotate(
+                # The newest certificate: after a re-acknowledgement it supersedes the first.
+                latest_certificate_code=Subquery(
+                    Certificate.objects.filter(assignment=OuterRef("pk"))
+                    .order_by("-issued_at")
+                    .values("code")[:1]
+                )
+            )
+        )
 
     def get_queryset(self):
         queryset = self.get_base_queryset()
@@ -389,11 +399,8 @@ def _decorate(assignment, *, today):
 
 
 def _decorate_certificate(assignment):
-    # The report selects the certificate with its row: no query here.
-    try:
-        assignment.certificate_code = assignment.certificate.code
-    except Certificate.DoesNotExist:
-        assignment.certificate_code = ""
+    # The report selects the newest certificate's code with its row: no query here.
+    assignment.certificate_code = assignment.latest_certificate_code or ""
 
 
 # --- reminders from the report -----------------------------------------------------------------
@@ -560,12 +567,14 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
     )
     acknowledgements = {
         a.assignment_id: a
-        for a in Acknowledgement.objects.filter(assignment__in=assignments).select_related(
-            "policy_version"
-        )
+        for a in Acknowledgement.objects.filter(assignment__in=assignments)
+        .select_related("policy_version")
+        .order_by("signed_at")
     }
+    # The newest certificate of each assignment (a re-acknowledgement supersedes the first).
     certificates = {
-        c.assignment_id: c for c in Certificate.objects.filter(assignment__in=assignments)
+        c.assignment_id: c
+        for c in Certificate.objects.filter(assignment__in=assignments).order_by("issued_at")
     }
     history: dict[int, list[AssignmentAdjustment]] = {}
     for adjustment in AssignmentAdjustment.objects.filter(

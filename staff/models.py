@@ -137,6 +137,11 @@ class Assignment(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     due_on = models.DateField(_("due on"))
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # Set when a material change of the policies is published after this person signed: they
+    # acknowledge the new version (their first completion stays recorded in completed_at).
+    reacknowledge_from = models.DateTimeField(
+        _("re-acknowledgement asked for"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -41,12 +41,15 @@ from .models import (
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
 EXEMPT = "exempt"
+# Completed, then a material change of the policies was published: they acknowledge it.
+REACKNOWLEDGE = "reacknowledge"
 STATUS_LABELS = {
     NOT_STARTED: _("Not started"),
     IN_PROGRESS: _("In progress"),
     COMPLETED: _("Completed"),
     OVERDUE: _("Overdue"),
     EXEMPT: _("Exempt"),
+    REACKNOWLEDGE: _("Re-acknowledgement needed"),
 }
 EXTENSION = AssignmentAdjustment.Kind.EXTENSION.value
 EXEMPTION = AssignmentAdjustment.Kind.EXEMPTION.value
@@ -106,6 +109,7 @@ def with_status(assignments: QuerySet[Assignment], *, today: date) -> QuerySet[A
     with_adjustment's annotations too)."""
     return with_activity(with_adjustment(assignments)).annotate(
         status=Case(
+            When(reacknowledge_from__isnull=False, then=Value(REACKNOWLEDGE)),
             When(completed_at__isnull=False, then=Value(COMPLETED)),
             When(Q(adjustment_kind=EXEMPTION), then=Value(EXEMPT)),
             When(effective_due_on__lt=today, then=Value(OVERDUE)),
@@ -117,12 +121,15 @@ def with_status(assignments: QuerySet[Assignment], *, today: date) -> QuerySet[A
 
 
 def assignment_status(assignment: Assignment, *, today: date | None = None) -> str:
-    """Completed once completed (even by someone exempted meanwhile); otherwise exempt when the
+    """Re-acknowledgement needed when a material policy change was published after they
+    signed; completed once completed (even by someone exempted meanwhile); otherwise exempt when the
     latest adjustment is an exemption; otherwise overdue the day after the effective due date
     (not on it); otherwise in progress if the learner has begun within this cycle; otherwise
     not started. A completion in an earlier cycle belongs to that cycle's assignment and counts
     there only."""
     today = today or timezone.localdate()
+    if assignment.reacknowledge_from is not None:
+        return REACKNOWLEDGE
     if assignment.completed_at is not None:
         return COMPLETED
     assignment_adjustment_attach(assignment)

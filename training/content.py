@@ -344,6 +344,17 @@ def read_course(content_dir: Path) -> CourseSpec:
                 question_keys=question_keys,
             )
         )
+    versions = read_policy_versions(content_dir, documents=known_documents)
+    slugs = {section.slug for section in sections}
+    for version in versions:
+        unknown = [c for c in version["sections_changed"] if c not in slugs]
+        if unknown:
+            raise ContentError(
+                Path(content_dir) / ACKNOWLEDGEMENT_DIR / f"{version['version']}.yaml",
+                f'sections_changed names "{unknown[0]}", which is no section; use one of: '
+                + ", ".join(sorted(slugs)),
+                key="sections_changed",
+            )
     return CourseSpec(
         slug=slug,
         title=reader.text(data, "title", path=""),
@@ -352,7 +363,7 @@ def read_course(content_dir: Path) -> CourseSpec:
         sections=sections,
         content_dir=content_dir,
         policy_texts=read_policy_texts(content_dir, sources),
-        policy_versions=read_policy_versions(content_dir, documents=known_documents),
+        policy_versions=versions,
     )
 
 
@@ -367,6 +378,7 @@ _VERSION_KEYS = {
     "policies": False,
     "summary": False,
     "material": False,
+    "sections_changed": False,
 }
 
 
@@ -402,6 +414,13 @@ def read_policy_versions(content_dir: Path, *, documents: set[str]) -> list[dict
         material = data.get("material", True)
         if not isinstance(material, bool):
             reader.fail("expected true or false", container=data, key="material")
+        changed = data.get("sections_changed") or []
+        if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+            reader.fail(
+                "sections_changed is a list of section slugs, e.g. [email, internet]",
+                container=data,
+                key="sections_changed",
+            )
         versions.append(
             {
                 "version": number,
@@ -412,6 +431,7 @@ def read_policy_versions(content_dir: Path, *, documents: set[str]) -> list[dict
                 "summary": reader.text(data, "summary", path="", optional=True),
                 "material": material,
                 "source": read_source(reader, data, path="", documents=documents),
+                "sections_changed": list(changed),
                 "paragraphs": paragraphs,
             }
         )

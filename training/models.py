@@ -147,7 +147,9 @@ class SectionPage(Page):
             # One canonical URL per slide, so Previous/Next, bookmarks and resume agree.
             return HttpResponseRedirect(f"{self.url}?slide={number}")
         if not is_preview:
-            services.progress_record_slide_view(user=request.user, section=self, number=number)
+            services.progress_record_slide_view(
+                user=request.user, section=self, number=number, course=course
+            )
             # The outline was read before this view was recorded: bring this entry up to date.
             seen = replace(
                 entry, last_slide=number, furthest_slide=max(entry.furthest_slide, number)
@@ -246,6 +248,20 @@ class PolicyVersion(models.Model):
         help_text=_("A material change asks everyone to acknowledge again; a minor one does not."),
     )
     text_sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    # Slugs of the sections whose content changed with this version: after a material change
+    # they are read and passed again.
+    sections_changed = models.JSONField(_("sections changed"), default=list, blank=True)
+    published_at = models.DateTimeField(
+        _("published"),
+        null=True,
+        blank=True,
+        help_text=_("From then on learners sign this version (once it is in effect)."),
+    )
+    # When an administrator published this material change to people who had signed before:
+    # from then on they acknowledge again, and its changed sections are read and passed again.
+    reacknowledgement_asked_at = models.DateTimeField(
+        _("re-acknowledgement asked for"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["course", "number"]

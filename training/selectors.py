@@ -127,11 +127,17 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
     progress, quiz = {}, {}
     if user.is_authenticated:
         since = learner_cycle_start(user=user)
+        since_by_section = reading_since(course=course, sections=sections, since=since)
         reading = SectionProgress.objects.filter(user=user, section__in=section_ids)
-        if since is not None:
-            reading = reading.filter(updated_at__gte=since)
-        progress = {p.section_id: p for p in reading}
-        quiz = quiz_status_by_section(user=user, section_ids=section_ids, since=since)
+        progress = {
+            p.section_id: p
+            for p in reading
+            if since_by_section.get(p.section_id) is None
+            or p.updated_at >= since_by_section[p.section_id]
+        }
+        quiz = quiz_status_by_section(
+            user=user, section_ids=section_ids, since=since, since_by_section=since_by_section
+        )
     with_questions = sections_with_questions(section_ids=section_ids)
     outline = []
     previous_passed = True
@@ -159,6 +165,27 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
         outline.append(entry)
         previous_passed = entry.section_passed
     return outline
+
+
+def reading_since(*, course, sections, since) -> dict[int, object]:
+    """{section id: the moment from which reading and quizzes count}: the start of the
+    learner's cycle, or later for a section changed by a material policy change that an
+    administrator published during the cycle (it is read and passed again). One query."""
+    from .models import PolicyVersion
+
+    result = {section.pk: since for section in sections}
+    asked = PolicyVersion.objects.filter(
+        course=course, material=True, reacknowledgement_asked_at__isnull=False
+    )
+    if since is not None:
+        asked = asked.filter(reacknowledgement_asked_at__gte=since)
+    by_slug = {section.slug: section.pk for section in sections}
+    for slugs, moment in asked.values_list("sections_changed", "reacknowledgement_asked_at"):
+        for slug in slugs:
+            if slug in by_slug:
+                pk = by_slug[slug]
+                result[pk] = max(result[pk], moment) if result[pk] else moment
+    return result
 
 
 def learner_section_entry(*, section: SectionPage, user) -> OutlineEntry | None:

@@ -35,7 +35,9 @@ def reading_step_record(*, user) -> None:
     SlideView.objects.filter(user=user, left_at__isnull=True).update(left_at=timezone.now())
 
 
-def progress_record_slide_view(*, user, section: SectionPage, number: int) -> None:
+def progress_record_slide_view(
+    *, user, section: SectionPage, number: int, course: CoursePage | None = None
+) -> None:
     """Remember that `user` is looking at slide `number`: it is where they resume, and the
     furthest slide they reached only ever grows. The view itself is kept for time on task."""
     from staff.selectors import learner_cycle_start
@@ -43,10 +45,14 @@ def progress_record_slide_view(*, user, section: SectionPage, number: int) -> No
     reading_step_record(user=user)
     SlideView.objects.create(user=user, section=section, slide=number)
 
+    from .selectors import reading_since
+
     since = learner_cycle_start(user=user)
+    course = course or CoursePage.objects.filter(path=section.path[: -section.steplen]).first()
+    since = reading_since(course=course, sections=[section], since=since)[section.pk]
     if since is not None:
-        # Reading from an earlier training cycle does not count: this year's refresher starts
-        # at the beginning.
+        # Reading from an earlier training cycle (or from before a material change of this
+        # section) does not count: it starts at the beginning.
         SectionProgress.objects.filter(user=user, section=section, updated_at__lt=since).update(
             last_slide=number, furthest_slide=number, started_at=timezone.now()
         )
@@ -168,6 +174,7 @@ def policy_versions_load(*, course: CoursePage, versions: list[dict], report: Lo
             "source_passage": spec["source"]["passage"],
             "summary_of_changes": spec["summary"],
             "material": spec["material"],
+            "sections_changed": spec["sections_changed"],
             "text_sha256": hashlib.sha256(
                 policy_text(spec["title"], spec["paragraphs"]).encode("utf-8")
             ).hexdigest(),
@@ -175,6 +182,11 @@ def policy_versions_load(*, course: CoursePage, versions: list[dict], report: Lo
         version = PolicyVersion.objects.filter(course=course, number=spec["version"]).first()
         label = f"acknowledgement version {spec['version']}"
         if version is None:
+            # A minor change, or any version while nobody has signed yet, is signed from now;
+            # a material change to signed policies waits for an administrator to publish it.
+            nobody_signed = not Acknowledgement.objects.exists()
+            if not spec["material"] or nobody_signed:
+                fields["published_at"] = timezone.now()
             version = PolicyVersion.objects.create(course=course, number=spec["version"], **fields)
             report.created.append(label)
         elif policy_version_as_dict(version) != spec:
@@ -207,6 +219,7 @@ def policy_version_as_dict(version: PolicyVersion) -> dict:
         "summary": version.summary_of_changes,
         "material": version.material,
         "source": {"document": version.source_document, "passage": version.source_passage},
+        "sections_changed": list(version.sections_changed),
         "paragraphs": list(version.paragraphs),
     }
 
