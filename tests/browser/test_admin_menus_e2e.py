@@ -41,31 +41,6 @@ def menu_urls(page) -> list[str]:
     return urls
 
 
-@pytest.fixture
-def demo_site(live_course):
-    """The demo district as `make run` loads it, in a cycle whose refresher date passed a month
-    ago whatever today is: so the demo learners are, as the README says, a refresher not yet due
-    (extended), a new hire in the onboarding window, and staff overdue."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from eupsite.demo import demo_accounts_ensure, demo_staff_ensure
-    from staff.models import TrainingCycle
-
-    today = timezone.localdate()
-    year = today.year if today.month >= settings.TRAINING_CYCLE_START[0] else today.year - 1
-    TrainingCycle.objects.create(
-        name=f"{year}-{year + 1}",
-        starts_on=today - timedelta(days=60),
-        ends_on=today + timedelta(days=300),
-        refresher_due_on=today - timedelta(days=30),
-    )
-    demo_accounts_ensure()
-    demo_staff_ensure()
-
-
 EXPECTED_MENUS = {
     "editor": {"/admin/pages/", "/admin/snippets/quizzes/quiz/"},
     "principal": {"/admin/completion/", "/admin/completion/staff/"},
@@ -74,12 +49,13 @@ EXPECTED_MENUS = {
         "/admin/completion/",
         "/admin/completion/staff/",
         "/admin/snippets/certificates/certificate/",
+        "/admin/policy-versions/",
     },
 }
 NOT_SHOWN = {
     "editor": {"/admin/completion/", "/admin/roster/import/"},
     "principal": {"/admin/roster/import/", "/admin/snippets/staff/staff/", "/admin/pages/"},
-    "HR": {"/admin/pages/", "/admin/users/"},
+    "HR": {"/admin/pages/", "/admin/users/", "/admin/policy-versions/"},
     "district administrator": {"/admin/pages/", "/admin/users/"},
 }
 
