@@ -148,7 +148,7 @@ class SectionPage(Page):
             return HttpResponseRedirect(f"{self.url}?slide={number}")
         if not is_preview:
             services.progress_record_slide_view(
-                user=request.user, section=self, number=number, course=course
+                user=request.user, section=self, number=number, counts_from=entry.counts_from
             )
             # The outline was read before this view was recorded: bring this entry up to date.
             seen = replace(

@@ -62,6 +62,9 @@ class OutlineEntry:
     passing_attempt_id: int | None = None
     last_attempt_id: int | None = None
     tested_out: bool = False
+    # From when reading and quizzes count for this learner here: the cycle's start, or a
+    # material policy change of this section published since (None: no current cycle).
+    counts_from: object = None
 
     @property
     def all_slides_read(self) -> bool:
@@ -124,7 +127,7 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
 
     sections = course_sections(course=course)
     section_ids = [s.pk for s in sections]
-    progress, quiz = {}, {}
+    progress, quiz, since_by_section = {}, {}, {}
     if user.is_authenticated:
         since = learner_cycle_start(user=user)
         since_by_section = reading_since(course=course, sections=sections, since=since)
@@ -161,6 +164,7 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
             passing_attempt_id=q.passing_attempt_id if q else None,
             last_attempt_id=q.last_attempt_id if q else None,
             tested_out=bool(q and q.tested_out),
+            counts_from=since_by_section.get(section.pk),
         )
         outline.append(entry)
         previous_passed = entry.section_passed

@@ -35,21 +35,33 @@ def reading_step_record(*, user) -> None:
     SlideView.objects.filter(user=user, left_at__isnull=True).update(left_at=timezone.now())
 
 
+_UNKNOWN = object()
+
+
 def progress_record_slide_view(
-    *, user, section: SectionPage, number: int, course: CoursePage | None = None
+    *,
+    user,
+    section: SectionPage,
+    number: int,
+    course: CoursePage | None = None,
+    counts_from=_UNKNOWN,
 ) -> None:
     """Remember that `user` is looking at slide `number`: it is where they resume, and the
-    furthest slide they reached only ever grows. The view itself is kept for time on task."""
+    furthest slide they reached only ever grows. The view itself is kept for time on task.
+    `counts_from` is the learner's OutlineEntry.counts_from when the caller has it (it is
+    read here otherwise)."""
     from staff.selectors import learner_cycle_start
-
-    reading_step_record(user=user)
-    SlideView.objects.create(user=user, section=section, slide=number)
 
     from .selectors import reading_since
 
-    since = learner_cycle_start(user=user)
-    course = course or CoursePage.objects.filter(path=section.path[: -section.steplen]).first()
-    since = reading_since(course=course, sections=[section], since=since)[section.pk]
+    reading_step_record(user=user)
+    SlideView.objects.create(user=user, section=section, slide=number)
+    since = counts_from
+    if since is _UNKNOWN:
+        course = course or CoursePage.objects.filter(path=section.path[: -section.steplen]).first()
+        since = reading_since(
+            course=course, sections=[section], since=learner_cycle_start(user=user)
+        )[section.pk]
     if since is not None:
         # Reading from an earlier training cycle (or from before a material change of this
         # section) does not count: it starts at the beginning.
