@@ -345,16 +345,6 @@ def read_course(content_dir: Path) -> CourseSpec:
             )
         )
     versions = read_policy_versions(content_dir, documents=known_documents)
-    slugs = {section.slug for section in sections}
-    for version in versions:
-        unknown = [c for c in version["sections_changed"] if c not in slugs]
-        if unknown:
-            raise ContentError(
-                Path(content_dir) / ACKNOWLEDGEMENT_DIR / f"{version['version']}.yaml",
-                f'sections_changed names "{unknown[0]}", which is no section; use one of: '
-                + ", ".join(sorted(slugs)),
-                key="sections_changed",
-            )
     return CourseSpec(
         slug=slug,
         title=reader.text(data, "title", path=""),

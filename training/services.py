@@ -175,7 +175,17 @@ def policy_versions_load(*, course: CoursePage, versions: list[dict], report: Lo
     longer in content/ stay, because signatures point to them."""
     from certificates.models import Acknowledgement
 
+    # A section removed from content/ stays (unpublished) and may still be named by a version.
+    slugs = set(SectionPage.objects.child_of(course).values_list("slug", flat=True))
     for spec in versions:
+        unknown = [slug for slug in spec["sections_changed"] if slug not in slugs]
+        if unknown:
+            raise ContentError(
+                Path("acknowledgement") / f"{spec['version']}.yaml",
+                f'sections_changed names "{unknown[0]}", which is no section of the course; '
+                f"use one of: {', '.join(sorted(slugs))}",
+                key="sections_changed",
+            )
         fields = {
             "effective_on": spec["effective"],
             "title": spec["title"],

@@ -75,3 +75,16 @@ def test_the_verification_page_and_the_records_name_the_version(client, signed, 
     call_command("export_records", cycle=certificate.cycle_name, output=out, verbosity=0)
     row = json.loads((out / "acknowledgements.json").read_text())[0]
     assert (row["policy_version"], row["policy_version_effective_on"]) == (2, "2026-11-26")
+
+
+def test_a_version_naming_an_unknown_section_is_refused(course, tmp_path, settings):
+    import yaml
+
+    content = tmp_path / "content"
+    shutil.copytree(settings.COURSE_CONTENT_DIR, content)
+    version = yaml.safe_load((content / "acknowledgement" / "2.yaml").read_text())
+    version.update(version=3, sections_changed=["e-mail"])
+    (content / "acknowledgement" / "3.yaml").write_text(yaml.safe_dump(version))
+    with pytest.raises(ContentError, match='sections_changed names "e-mail"'):
+        course_load(spec=read_course(content))
+    assert not course.policy_versions.filter(number=3).exists()

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
 
 from training.content import write_course
 from training.models import CoursePage
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             # know them (how many questions an attempt draws, above all).
             for section in data["sections"]:
                 section["quiz"] = QUIZ_DEFAULTS | section.get("quiz", {})
-            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder) + "\n"
             if output:
                 output.write_text(text, encoding="utf-8")
                 self.stderr.write(f"Wrote {output}")
