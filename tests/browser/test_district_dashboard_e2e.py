@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from staff.models import AssignmentAdjustment
 
 from .conftest import serious_axe_violations
-from .test_admin_menus_e2e import demo_site, sign_in  # noqa: F401
+from .test_admin_menus_e2e import sign_in
 from .test_principal_reports_e2e import screenshot
 
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from quizzes.models import Question, Quiz
 from tests.browser.conftest import watch_context
-from tests.browser.test_admin_menus_e2e import demo_site, sign_in  # noqa: F401 (a fixture)
+from tests.browser.test_admin_menus_e2e import sign_in
 from training.models import CoursePage, SectionPage
 
 DECK_TITLE = "Waterbury Public Schools Electronic Use Policies"

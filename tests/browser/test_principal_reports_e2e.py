@@ -14,7 +14,7 @@ from reports.models import ReminderLog
 from staff.models import Assignment
 
 from .conftest import watch_context
-from .test_admin_menus_e2e import ACCOUNTS, demo_site, sign_in  # noqa: F401
+from .test_admin_menus_e2e import ACCOUNTS, sign_in
 
 
 def screenshot(page, name):
