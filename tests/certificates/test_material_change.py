@@ -6,10 +6,12 @@ import shutil
 
 import pytest
 import yaml
+from django.utils import timezone
 
 from certificates import services
 from certificates.models import Acknowledgement, Certificate
 from certificates.selectors import SUPERSEDED, VALID, certificate_state
+from reports.selectors import dashboard, reminder_skip_reason, with_reminder_facts
 from staff.models import Assignment
 from staff.selectors import COMPLETED, REACKNOWLEDGE, assignment_status
 from tests.helpers import pass_section
@@ -64,6 +66,7 @@ def test_publishing_a_material_version_asks_prior_signers_to_reread_what_changed
     admin_client,
     sections,
     course,
+    django_user_model,
 ):
     version = load_version_3(settings, tmp_path, material=True)
     response = admin_client.post(f"/admin/policy-versions/{version.pk}/publish/")
@@ -72,6 +75,12 @@ def test_publishing_a_material_version_asks_prior_signers_to_reread_what_changed
     assert assignment_status(assignment) == REACKNOWLEDGE
     home = learner_client.get(course.url).content.decode()
     assert "Re-acknowledgement needed" in home
+    # A status of its own for administrators too, and a reason to be reminded.
+    admin = django_user_model.objects.get(is_superuser=True)
+    figures = dashboard(user=admin, cycle=assignment.cycle).overall
+    assert (figures.reacknowledge, figures.completed) == (1, 0)
+    facts = with_reminder_facts(Assignment.objects.all(), today=timezone.localdate()).get()
+    assert reminder_skip_reason(facts, current_cycle=assignment.cycle) is None
 
     outline = course_outline(course=course, user=learner)
     changed = [e.section.slug for e in outline if not e.section_passed]
