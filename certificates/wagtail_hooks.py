@@ -1,14 +1,13 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from eupsite.audit import audit_actions_register
-from eupsite.permissions import ViewOnlyPolicy
+from eupsite.permissions import PermissionMenuItem, ViewOnlyPolicy
 
 from . import admin_views
 from .models import Certificate
@@ -76,15 +75,14 @@ def certificate_admin_urls():
     ]
 
 
-class PolicyVersionsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(admin_views.PUBLISH_PERMISSION)
-
-
 @hooks.register("register_admin_menu_item")
 def policy_versions_menu_item():
-    return PolicyVersionsMenuItem(
-        _("Policy versions"), reverse("policy_versions"), icon_name="doc-full", order=650
+    return PermissionMenuItem(
+        _("Policy versions"),
+        reverse("policy_versions"),
+        icon_name="doc-full",
+        order=650,
+        permission=admin_views.PUBLISH_PERMISSION,
     )
 
 

@@ -1,3 +1,4 @@
+from wagtail.admin.menu import MenuItem
 from wagtail.permission_policies import ModelPermissionPolicy
 
 
@@ -34,3 +35,15 @@ class ViewOnlyPolicy(ModelPermissionPolicy):
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
+
+
+class PermissionMenuItem(MenuItem):
+    """A menu item shown only to people who hold `permission`: the menu lists what a person
+    may use, nothing that would then refuse them."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)

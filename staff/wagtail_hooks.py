@@ -21,6 +21,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from eupsite.audit import audit_actions_register
+from eupsite.permissions import PermissionMenuItem
 from reports.models import LocationAccess
 
 from . import admin_staff, admin_views, selectors
@@ -337,18 +338,6 @@ def roster_urls():
         path("staff/sign-in-codes/", admin_staff.sign_in_sheet, name="sign_in_sheet"),
         path("roster/import/<int:pk>/invite/", admin_views.roster_invite, name="roster_invite"),
     ]
-
-
-class PermissionMenuItem(MenuItem):
-    """A menu item shown only to people who hold `permission`: the menu lists what a person
-    may use, nothing that would then refuse them."""
-
-    def __init__(self, *args, permission: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request):
-        return request.user.has_perm(self.permission)
 
 
 @hooks.register("register_admin_menu_item")

@@ -83,3 +83,20 @@ def run_tasks() -> int:
     with mock.patch(f"{Worker.__module__}.close_old_connections"):
         worker.run()
     return worker._run_tasks
+
+
+def content_with_new_version(tmp_path, **changes):
+    """A copy of content/ with an acknowledgement version 3: version 2 with `changes` and its
+    last paragraph amended (so its text differs). Returns the copy's path."""
+    import shutil
+
+    import yaml
+    from django.conf import settings
+
+    content = tmp_path / "content"
+    shutil.copytree(settings.COURSE_CONTENT_DIR, content)
+    version = yaml.safe_load((content / "acknowledgement" / "2.yaml").read_text())
+    version.update(version=3, **changes)
+    version["paragraphs"][-1] += " (Amended.)"
+    (content / "acknowledgement" / "3.yaml").write_text(yaml.safe_dump(version))
+    return content

@@ -4,16 +4,13 @@ acknowledge again, re-reads the changed section, signs the new version and gets 
 certificate."""
 
 import re
-import shutil
 
-import yaml
-from django.conf import settings
 from playwright.sync_api import expect
 
 from certificates.models import Acknowledgement, Certificate
 from certificates.services import acknowledgement_sign
 from quizzes.models import Attempt
-from tests.helpers import pass_section
+from tests.helpers import content_with_new_version, pass_section
 from training.content import read_course
 from training.models import SectionPage
 from training.services import course_load
@@ -40,17 +37,12 @@ def test_a_published_material_change_is_read_again_and_signed_again(
         user_agent="test",
     )
 
-    content = tmp_path / "content"
-    shutil.copytree(settings.COURSE_CONTENT_DIR, content)
-    version = yaml.safe_load((content / "acknowledgement" / "2.yaml").read_text())
-    version.update(
-        version=3,
+    content = content_with_new_version(
+        tmp_path,
         material=True,
         summary="Texting students: the rule now names district apps.",
         sections_changed=["social-media"],
     )
-    version["paragraphs"][-1] += " (Amended.)"
-    (content / "acknowledgement" / "3.yaml").write_text(yaml.safe_dump(version))
     course_load(spec=read_course(content))
 
     sign_in(page, live_server, "district administrator")

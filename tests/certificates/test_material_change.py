@@ -2,10 +2,7 @@
 asks those who signed before to re-read what changed and sign again; a minor one asks
 nothing."""
 
-import shutil
-
 import pytest
-import yaml
 from django.utils import timezone
 
 from certificates import services
@@ -14,7 +11,7 @@ from certificates.selectors import SUPERSEDED, VALID, certificate_state
 from reports.selectors import dashboard, reminder_skip_reason, with_reminder_facts
 from staff.models import Assignment
 from staff.selectors import COMPLETED, REACKNOWLEDGE, assignment_status
-from tests.helpers import pass_section
+from tests.helpers import content_with_new_version, pass_section
 from training.content import read_course
 from training.models import PolicyVersion
 from training.selectors import course_outline
@@ -23,18 +20,13 @@ from training.services import course_load
 from .conftest import sign
 
 
-def load_version_3(settings, tmp_path, *, material: bool, sections_changed=("email",)):
-    content = tmp_path / "content"
-    shutil.copytree(settings.COURSE_CONTENT_DIR, content)
-    version = yaml.safe_load((content / "acknowledgement" / "2.yaml").read_text())
-    version.update(
-        version=3,
+def load_version_3(tmp_path, *, material: bool, sections_changed=("email",)):
+    content = content_with_new_version(
+        tmp_path,
         material=material,
         summary="Questions now go to the district's help desk too.",
         sections_changed=list(sections_changed),
     )
-    version["paragraphs"][-1] += " (Amended.)"
-    (content / "acknowledgement" / "3.yaml").write_text(yaml.safe_dump(version))
     course_load(spec=read_course(content))
     return PolicyVersion.objects.get(number=3)
 
@@ -48,7 +40,7 @@ def signed_v2(learner_client, passed_everything):
 def test_a_material_version_waits_for_an_administrator_with_a_preview(
     settings, tmp_path, signed_v2, passed_everything, admin_client
 ):
-    version = load_version_3(settings, tmp_path, material=True)
+    version = load_version_3(tmp_path, material=True)
     assert version.published_at is None
     assert services.acknowledgement_text().number == 2  # still signed until published
     page = admin_client.get(f"/admin/policy-versions/{version.pk}/publish/").content.decode()
@@ -68,7 +60,7 @@ def test_publishing_a_material_version_asks_prior_signers_to_reread_what_changed
     course,
     django_user_model,
 ):
-    version = load_version_3(settings, tmp_path, material=True)
+    version = load_version_3(tmp_path, material=True)
     response = admin_client.post(f"/admin/policy-versions/{version.pk}/publish/")
     assert response.status_code == 302
     assignment = Assignment.objects.get()
@@ -104,7 +96,7 @@ def test_publishing_a_material_version_asks_prior_signers_to_reread_what_changed
 def test_a_minor_version_changes_nothing_for_those_who_signed(
     settings, tmp_path, signed_v2, passed_everything, learner, learner_client, course
 ):
-    version = load_version_3(settings, tmp_path, material=False)
+    version = load_version_3(tmp_path, material=False)
     assert version.published_at is not None
     assert services.acknowledgement_text().number == 3  # new signers sign it
     assert assignment_status(Assignment.objects.get()) == COMPLETED
@@ -116,7 +108,7 @@ def test_a_minor_version_changes_nothing_for_those_who_signed(
 def test_publishing_twice_is_refused_and_only_district_administrators_may(
     settings, tmp_path, signed_v2, client, admin_client, django_user_model
 ):
-    version = load_version_3(settings, tmp_path, material=True)
+    version = load_version_3(tmp_path, material=True)
     hr = django_user_model.objects.create_user("someone@school.example", password="x")
     client.force_login(hr)
     assert client.post(f"/admin/policy-versions/{version.pk}/publish/").status_code in (302, 403)

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from certificates.models import Acknowledgement, Certificate
 from staff.models import Location, Staff
+from tests.helpers import content_with_new_version
 from training.content import ContentError, read_course
 from training.services import course_load
 
@@ -77,14 +78,8 @@ def test_the_verification_page_and_the_records_name_the_version(client, signed, 
     assert (row["policy_version"], row["policy_version_effective_on"]) == (2, "2026-11-26")
 
 
-def test_a_version_naming_an_unknown_section_is_refused(course, tmp_path, settings):
-    import yaml
-
-    content = tmp_path / "content"
-    shutil.copytree(settings.COURSE_CONTENT_DIR, content)
-    version = yaml.safe_load((content / "acknowledgement" / "2.yaml").read_text())
-    version.update(version=3, sections_changed=["e-mail"])
-    (content / "acknowledgement" / "3.yaml").write_text(yaml.safe_dump(version))
+def test_a_version_naming_an_unknown_section_is_refused(course, tmp_path):
+    content = content_with_new_version(tmp_path, sections_changed=["e-mail"])
     with pytest.raises(ContentError, match='sections_changed names "e-mail"'):
         course_load(spec=read_course(content))
     assert not course.policy_versions.filter(number=3).exists()
