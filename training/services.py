@@ -206,8 +206,13 @@ def policy_versions_load(*, course: CoursePage, versions: list[dict], report: Lo
         if version is None:
             # A minor change, or any version while nobody has signed yet, is signed from now;
             # a material change to signed policies waits for an administrator to publish it.
+            # So is a version people already signed (before versions were kept, their
+            # signatures carry its hash): it was in force.
             nobody_signed = not Acknowledgement.objects.exists()
-            if not spec["material"] or nobody_signed:
+            was_signed = Acknowledgement.objects.filter(
+                text_sha256=fields["text_sha256"]
+            ).exists()
+            if not spec["material"] or nobody_signed or was_signed:
                 fields["published_at"] = timezone.now()
             version = PolicyVersion.objects.create(course=course, number=spec["version"], **fields)
             report.created.append(label)

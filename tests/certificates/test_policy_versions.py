@@ -83,3 +83,32 @@ def test_a_version_naming_an_unknown_section_is_refused(course, tmp_path):
     with pytest.raises(ContentError, match='sections_changed names "e-mail"'):
         course_load(spec=read_course(content))
     assert not course.policy_versions.filter(number=3).exists()
+
+
+def test_a_site_with_signatures_from_before_versions_keeps_signing_what_was_signed(
+    passed_everything, course
+):
+    """Upgrading a district whose staff signed the City form: version 1 is in force at once
+    (its signatures are tied to it); the district's version 2 waits to be published."""
+    from django.utils import timezone
+
+    first = course.policy_versions.get(number=1)
+    legacy = Acknowledgement.objects.create(
+        assignment=passed_everything.assignments.get(),
+        staff=passed_everything,
+        typed_name="María O'Neil-Núñez",
+        signed_at=timezone.now(),
+        text_sha256=first.text_sha256,
+        course_revision="electronic-use-policies@legacy",
+    )
+    course.policy_versions.all().delete()  # as before the upgrade: no versions in the database
+
+    call_command("load_course", verbosity=0)
+
+    first, second = course.policy_versions.order_by("number")
+    assert first.published_at is not None and second.published_at is None
+    legacy.refresh_from_db()
+    assert legacy.policy_version == first
+    from certificates.services import acknowledgement_text
+
+    assert acknowledgement_text(course=course) == first
