@@ -209,9 +209,7 @@ def policy_versions_load(*, course: CoursePage, versions: list[dict], report: Lo
             # So is a version people already signed (before versions were kept, their
             # signatures carry its hash): it was in force.
             nobody_signed = not Acknowledgement.objects.exists()
-            was_signed = Acknowledgement.objects.filter(
-                text_sha256=fields["text_sha256"]
-            ).exists()
+            was_signed = Acknowledgement.objects.filter(text_sha256=fields["text_sha256"]).exists()
             if not spec["material"] or nobody_signed or was_signed:
                 fields["published_at"] = timezone.now()
             version = PolicyVersion.objects.create(course=course, number=spec["version"], **fields)
