@@ -53,7 +53,16 @@ def certificate_verify(*, code: str) -> tuple[str, Certificate | None]:
 
 
 def certificates_for_user(*, user) -> list[Certificate]:
-    return list(Certificate.objects.filter(assignment__staff__user=user).order_by("-issued_at"))
+    """The learner's certificates, newest first; each knows whether a newer one of the same
+    assignment supersedes it (`is_superseded`), without a query per certificate."""
+    certificates = list(
+        Certificate.objects.filter(assignment__staff__user=user).order_by("-issued_at")
+    )
+    newest_per_assignment: dict[int, Certificate] = {}
+    for certificate in certificates:
+        newest = newest_per_assignment.setdefault(certificate.assignment_id, certificate)
+        certificate.is_superseded = newest is not certificate
+    return certificates
 
 
 def certificate_for_download(*, user, code: str) -> Certificate | None:

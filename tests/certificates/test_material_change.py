@@ -89,6 +89,8 @@ def test_publishing_a_material_version_asks_prior_signers_to_reread_what_changed
     assert assignment_status(assignment) == COMPLETED
     new = Certificate.objects.exclude(pk=signed_v2.pk).get()
     assert certificate_state(signed_v2) == SUPERSEDED and certificate_state(new) == VALID
+    home = learner_client.get(course.url).content.decode()
+    assert home.count("(superseded by the newer one)") == 1
     verify = learner_client.get(f"/certificates/verify/{signed_v2.code}/").content.decode()
     assert "Superseded" in verify and f'href="/certificates/verify/{new.code}/"' in verify
 
