@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run setup test lint pytest migrations-check clean bench-roster bench-certificates bench-reports loadtest screenshots
+.PHONY: run setup test lint pytest migrations-check clean bench-roster bench-certificates bench-reports bench-passwords bench-pages loadtest screenshots
 
 # pip runs with -qq (errors only): its warnings here are about the machine's package indexes
 # and setuptools' note on editable installs, nothing to act on.
@@ -32,6 +32,7 @@ run: setup
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 migrations-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=eupsite.settings.test $(PY) manage.py makemigrations --check --dry-run
@@ -50,6 +51,12 @@ clean:
 
 bench-roster: $(STAMP)
 	$(PY) bench/roster_import.py
+
+bench-pages: $(STAMP)
+	$(PY) bench/pages/run.py
+
+bench-passwords: $(STAMP)
+	$(PY) bench/passwords.py | tee bench/results/passwords.txt
 
 bench-certificates: $(STAMP)
 	$(PY) bench/certificate_pdfs.py

@@ -52,12 +52,14 @@ def certificate_verify(*, code: str) -> tuple[str, Certificate | None]:
     return certificate_state(certificate), certificate
 
 
-def certificates_for_user(*, user) -> list[Certificate]:
-    """The learner's certificates, newest first; each knows whether a newer one of the same
-    assignment supersedes it (`is_superseded`), without a query per certificate."""
-    certificates = list(
-        Certificate.objects.filter(assignment__staff__user=user).order_by("-issued_at")
-    )
+def certificates_for_user(*, user, course_id: int | None = None) -> list[Certificate]:
+    """The learner's certificates (of one course when `course_id` is given), newest first;
+    each knows whether a newer one of the same assignment supersedes it (`is_superseded`),
+    without a query per certificate."""
+    certificates = Certificate.objects.filter(assignment__staff__user=user)
+    if course_id is not None:
+        certificates = certificates.filter(assignment__course_id=course_id)
+    certificates = list(certificates.order_by("-issued_at"))
     newest_per_assignment: dict[int, Certificate] = {}
     for certificate in certificates:
         newest = newest_per_assignment.setdefault(certificate.assignment_id, certificate)

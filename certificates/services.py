@@ -21,7 +21,7 @@ from django.utils import timezone
 from eupsite.audit import audit
 from eupsite.files import safe_filename
 from jobs.models import OutgoingEmail
-from jobs.services import email_queue
+from jobs.services import FileUnavailable, email_queue
 from staff.models import Assignment
 
 from .codes import code_new
@@ -54,7 +54,7 @@ class CompletionRefused(Exception):
     """The acknowledgement cannot be signed now; the message says why and what to do."""
 
 
-class CertificateUnavailable(Exception):
+class CertificateUnavailable(FileUnavailable):
     """The certificate's PDF cannot be produced or stored right now."""
 
 
@@ -131,7 +131,13 @@ def next_refresher_due(assignment: Assignment) -> date:
 
 
 def acknowledgement_sign(
-    *, user, typed_name: str, confirmed: bool, ip_address: str | None, user_agent: str
+    *,
+    user,
+    typed_name: str,
+    confirmed: bool,
+    ip_address: str | None,
+    user_agent: str,
+    course=None,
 ) -> Certificate:
     """Record the learner's signature, complete their assignment for the current cycle and
     issue exactly one certificate. A second request (double click, two tabs, at the same
@@ -139,26 +145,21 @@ def acknowledgement_sign(
     per assignment and policy version. After a material change of the policies is published,
     someone who signed before signs the new version and gets a new certificate.
 
-    Raises CompletionRefused when the user is not staff, has no current assignment, has not
+    `course` is the course signed for (the first one when None). Raises CompletionRefused
+    when the user is not staff, has no assignment of the course in the current cycle, has not
     passed every quiz, did not confirm, or typed a name that does not match the roster.
     """
-    from staff.selectors import staff_for_user
-    from staff.services import cycle_current
+    from staff.selectors import learner_assignment, staff_for_user
     from training.models import CoursePage
     from training.selectors import course_outline, course_revision
 
     staff = staff_for_user(user=user)
     if staff is None:
         raise CompletionRefused(NOT_STAFF)
-    cycle = cycle_current()
-    assignment = (
-        Assignment.objects.select_related("cycle").filter(staff=staff, cycle=cycle).first()
-        if cycle
-        else None
-    )
+    course = course or CoursePage.objects.live().order_by("path").first()
+    assignment = learner_assignment(user=user, course_id=course.pk) if course else None
     if assignment is None:
         raise CompletionRefused(NO_ASSIGNMENT)
-    course = CoursePage.objects.live().order_by("path").first()
     text = acknowledgement_text(course=course)
     if text is None:
         raise CompletionRefused(NO_POLICY_TEXT)
@@ -308,6 +309,16 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certific
             audit(instance=certificate, action=REVOKE_ACTION, user=by, reason=reason)
     certificate.refresh_from_db()
     return certificate
+
+
+def certificates_zip_for(prepared) -> tuple[bytes, int]:
+    """The prepared file of kind CERTIFICATES_ZIP: a location's certificates of a cycle."""
+    certificates = list(
+        Certificate.objects.filter(
+            assignment__staff__location=prepared.location, assignment__cycle=prepared.cycle
+        ).order_by("employee_id")
+    )
+    return certificates_zip(certificates=certificates), len(certificates)
 
 
 def certificates_zip(*, certificates: list[Certificate]) -> bytes:

@@ -21,10 +21,13 @@ def _client_ip(request) -> str | None:
 @require_http_methods(["GET", "POST"])
 def completion(request):
     from staff.selectors import staff_for_user
-    from training.selectors import policy_documents
+    from training.selectors import course_for_request, policy_documents, source_documents
 
+    course = course_for_request(request.GET.get("course"))
+    if course is None:
+        raise Http404("No such course.")
     staff = staff_for_user(user=request.user)
-    text = services.acknowledgement_text()
+    text = services.acknowledgement_text(course=course)
     error = None
     typed_name = ""
     if request.method == "POST":
@@ -36,6 +39,7 @@ def completion(request):
                 confirmed=request.POST.get("confirm") == "yes",
                 ip_address=_client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                course=course,
             )
         except services.CompletionRefused as exc:
             error = str(exc)
@@ -46,8 +50,12 @@ def completion(request):
         request,
         "certificates/completion.html",
         {
+            "course": course,
             "staff": staff,
             "text": text,
+            "source_title": (
+                source_documents().get(text.source_document, {}).get("title") if text else None
+            ),
             "policies": policy_documents(filenames=tuple(text.policies)) if text else [],
             "error": error,
             "typed_name": typed_name,

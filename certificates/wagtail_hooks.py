@@ -8,6 +8,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from eupsite.audit import audit_actions_register
 from eupsite.permissions import PermissionMenuItem, ViewOnlyPolicy
+from training.models import COURSE_PAGE_CONTEXT_HOOK
 
 from . import admin_views
 from .models import Certificate
@@ -140,3 +141,12 @@ def certificate_audit_actions(actions):
             ),
         },
     )
+
+
+@hooks.register(COURSE_PAGE_CONTEXT_HOOK)
+def course_page_certificates(*, course, request, context):
+    """The learner's certificates of this course, on its page."""
+    if request.user.is_authenticated:
+        from .selectors import certificates_for_user
+
+        context["certificates"] = certificates_for_user(user=request.user, course_id=course.pk)

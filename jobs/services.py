@@ -13,10 +13,8 @@ sent again."""
 
 from __future__ import annotations
 
-import io
 import logging
 import smtplib
-import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -147,8 +145,6 @@ def file_prepare(*, prepared_file_id: int) -> str:
             f"The worker stopped {prepared.attempts - 1} times while preparing this file. "
             "Ask for it again; if it fails again, tell your system administrator.",
         )
-    from certificates.services import CertificateUnavailable
-
     try:
         data, count = _FILE_BUILDERS[prepared.kind](prepared)
         prepared.file.save(prepared.filename, ContentFile(data), save=False)
@@ -159,7 +155,7 @@ def file_prepare(*, prepared_file_id: int) -> str:
             f"The file could not be written: {storage_problem(exc)}. Try again later, and tell "
             "your system administrator if it keeps failing.",
         )
-    except CertificateUnavailable as exc:
+    except FileUnavailable as exc:
         return _file_failed(prepared, str(exc))
     except Exception:
         # A fault of ours: the person is told, and the traceback stays with the task result.
@@ -204,33 +200,18 @@ def _file_ready_email(prepared: PreparedFile) -> None:
     )
 
 
-def _certificates_zip(prepared: PreparedFile) -> tuple[bytes, int]:
-    from certificates.models import Certificate
-    from certificates.services import certificates_zip
-
-    certificates = list(
-        Certificate.objects.filter(
-            assignment__staff__location=prepared.location, assignment__cycle=prepared.cycle
-        ).order_by("employee_id")
-    )
-    return certificates_zip(certificates=certificates), len(certificates)
+class FileUnavailable(Exception):
+    """A file builder cannot make its file right now; the message says so to the person who
+    asked (a certificate's PDF that cannot be produced, say)."""
 
 
-def _records_archive(prepared: PreparedFile) -> tuple[bytes, int]:
-    from reports.records import records_files
-
-    files, count = records_files(cycle=prepared.cycle)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(f"records-{prepared.cycle.name}/{name}", data)
-    return buffer.getvalue(), count
+# {PreparedFile.Kind: builder(prepared) -> (bytes, item count)}: jobs knows no domain app;
+# each app registers the files it builds (file_builder_register, from its AppConfig.ready).
+_FILE_BUILDERS: dict[str, object] = {}
 
 
-_FILE_BUILDERS = {
-    PreparedFile.Kind.CERTIFICATES_ZIP: _certificates_zip,
-    PreparedFile.Kind.RECORDS_ARCHIVE: _records_archive,
-}
+def file_builder_register(kind: str, builder) -> None:
+    _FILE_BUILDERS[kind] = builder
 
 
 def prepared_files_prune(*, older_than: timedelta | None = None) -> int:

@@ -353,6 +353,17 @@ class Attempt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_attempts"
     )
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    # The assignment (course and cycle) the attempt counts for: its limits, its pass and its
+    # certificate are that assignment's. Empty for someone without one (an editor trying the
+    # quiz), whose attempts count for nothing.
+    assignment = models.ForeignKey(
+        "staff.Assignment",
+        on_delete=models.PROTECT,
+        related_name="attempts",
+        null=True,
+        blank=True,
+        verbose_name=_("assignment"),
+    )
     number = models.PositiveSmallIntegerField(_("attempt number"))
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q
@@ -27,31 +26,33 @@ def quiz_status_by_section(
     *,
     user,
     section_ids: list[int],
-    since: datetime | None = None,
+    assignment_id: int | None,
     since_by_section: dict | None = None,
 ) -> dict[int, QuizStatus]:
-    """Each section's quiz status for `user` from attempts submitted since `since` (the start
-    of their training cycle; all attempts when None). Two queries, whatever the number of
-    sections."""
+    """Each section's quiz status for `user` from the submitted attempts of their assignment
+    (those without one when None: an editor trying the quizzes). `since_by_section` leaves out
+    a section's attempts from before a material change of it. Two queries, whatever the
+    number of sections."""
     if not user.is_authenticated or not section_ids:
         return {}
     attempts = Attempt.objects.filter(
-        user=user, quiz__section_id__in=section_ids, submitted_at__isnull=False
+        user=user,
+        assignment_id=assignment_id,
+        quiz__section_id__in=section_ids,
+        submitted_at__isnull=False,
     )
-    if since_by_section:
+    if since_by_section and any(since_by_section.values()):
         # Each section from its own moment (a section changed by a material policy change
         # counts only attempts after it).
         counted = Q(pk__in=[])
         for section_id in section_ids:
-            start = since_by_section.get(section_id, since)
+            start = since_by_section.get(section_id)
             counted |= (
                 Q(quiz__section_id=section_id, submitted_at__gte=start)
                 if start is not None
                 else Q(quiz__section_id=section_id)
             )
         attempts = attempts.filter(counted)
-    elif since is not None:
-        attempts = attempts.filter(submitted_at__gte=since)
     # A test-out passes a section like its quiz does; a test-out that missed a question only
     # means the section is read and its quiz taken, so it is no "failed quiz".
     quiz_kind = Q(kind=Attempt.Kind.QUIZ)
@@ -107,16 +108,16 @@ def attempt_items(*, attempt: Attempt) -> list[AttemptQuestion]:
     return list(attempt.items.order_by("position"))
 
 
-def test_out_attempts(*, user, submitted: bool | None, lock: bool = False) -> list[Attempt]:
-    """The learner's test-out attempts of this training cycle, in course order: the open ones
-    (submitted=False), the submitted ones (True) or all (None)."""
-    from staff.selectors import learner_cycle_start
+def test_out_attempts(*, user, course, submitted: bool | None, lock: bool = False) -> list[Attempt]:
+    """The learner's test-out attempts for their current assignment of `course`, in course
+    order: the open ones (submitted=False), the submitted ones (True) or all (None)."""
+    from staff.selectors import learner_assignment
 
-    since = learner_cycle_start(user=user)
-    if since is None:
+    assignment = learner_assignment(user=user, course_id=course.pk)
+    if assignment is None:
         return []
     attempts = Attempt.objects.filter(
-        user=user, kind=Attempt.Kind.TEST_OUT, started_at__gte=since
+        assignment=assignment, kind=Attempt.Kind.TEST_OUT
     ).select_related("quiz__section")
     if submitted is not None:
         attempts = attempts.filter(submitted_at__isnull=not submitted)
@@ -127,17 +128,14 @@ def test_out_attempts(*, user, submitted: bool | None, lock: bool = False) -> li
 
 def test_out_offered(*, user, course) -> bool:
     """Whether the learner may start the test-out: they are on this cycle's annual refresher
-    (new hires read every section), and have taken neither the test-out nor any section's
-    quiz this cycle."""
+    of the course (new hires read every section), and have taken neither the test-out nor any
+    section's quiz for it."""
     from staff.models import Assignment
-    from staff.selectors import learner_assignments, learner_cycle_start
+    from staff.selectors import learner_assignments
 
-    current, _history = learner_assignments(user=user)
+    current, _history = learner_assignments(user=user, course_id=course.pk)
     if current is None or current.assignment.kind != Assignment.Kind.REFRESHER:
         return False
     if current.status in ("completed", "exempt"):
         return False
-    since = learner_cycle_start(user=user)
-    return not Attempt.objects.filter(
-        user=user, started_at__gte=since, quiz__section__in=course.get_children()
-    ).exists()
+    return not Attempt.objects.filter(assignment=current.assignment).exists()

@@ -63,7 +63,6 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     unread, an earlier section is not passed, the quiz is passed already, no attempts are
     left, or the wait is not over.
     """
-    from staff.selectors import learner_cycle_start
     from training.selectors import learner_section_entry
 
     if entry is None:
@@ -77,12 +76,11 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     if entry.quiz_passed:
         raise QuizUnavailable(ALREADY_PASSED)
 
-    # Only this training cycle's attempts (and reading) count towards its limits.
-    since = learner_cycle_start(user=user)
-    _check_minimum_reading_time(user=user, section=quiz.section, since=since)
-    this_cycle = Attempt.objects.filter(user=user, quiz=quiz, kind=Attempt.Kind.QUIZ)
-    if since is not None:
-        this_cycle = this_cycle.filter(started_at__gte=since)
+    # Only this assignment's attempts (and reading) count towards its limits.
+    _check_minimum_reading_time(user=user, section=quiz.section, entry=entry)
+    this_cycle = Attempt.objects.filter(
+        user=user, quiz=quiz, kind=Attempt.Kind.QUIZ, assignment_id=entry.assignment_id
+    )
     open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
     if open_attempt:
         return open_attempt
@@ -92,10 +90,12 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
-        return open_attempt or _attempt_new(user=user, quiz=quiz, this_cycle=this_cycle)
+        return open_attempt or _attempt_new(
+            user=user, quiz=quiz, this_cycle=this_cycle, assignment_id=entry.assignment_id
+        )
 
 
-def _check_minimum_reading_time(*, user, section: SectionPage, since) -> None:
+def _check_minimum_reading_time(*, user, section: SectionPage, entry) -> None:
     """When the course sets a minimum time per section, the quiz waits until the learner has
     spent it on the section's slides (measured on the server from the slides they viewed)."""
     from training.models import CoursePage
@@ -111,14 +111,18 @@ def _check_minimum_reading_time(*, user, section: SectionPage, since) -> None:
     )
     if not minimum:
         return
-    spent = time_on_task(user_ids=[user.pk], since=since).get((user.pk, section.pk), 0)
+    if entry.assignment_id is None:
+        return
+    spent = time_on_task(assignment_ids=[entry.assignment_id], since=entry.counts_from).get(
+        (entry.assignment_id, section.pk), 0
+    )
     if spent < minimum * 60:
         raise QuizUnavailable(
             NOT_ENOUGH_READING.format(minimum=minutes_text(minimum * 60), spent=minutes_text(spent))
         )
 
 
-def _attempt_new(*, user, quiz: Quiz, this_cycle) -> Attempt:
+def _attempt_new(*, user, quiz: Quiz, this_cycle, assignment_id: int | None) -> Attempt:
     submitted = this_cycle.filter(submitted_at__isnull=False)
     count = submitted.count()
     if quiz.max_attempts is not None and count >= quiz.max_attempts:
@@ -133,16 +137,23 @@ def _attempt_new(*, user, quiz: Quiz, this_cycle) -> Attempt:
         AttemptQuestion.objects.filter(attempt__in=this_cycle).values_list("question_id", flat=True)
     )
     questions = draw_questions(quiz, seen=seen)
-    return _attempt_create(user=user, quiz=quiz, questions=questions)
+    return _attempt_create(user=user, quiz=quiz, questions=questions, assignment_id=assignment_id)
 
 
 def _attempt_create(
-    *, user, quiz: Quiz, questions: list[Question], kind=Attempt.Kind.QUIZ, pass_mark=None
+    *,
+    user,
+    quiz: Quiz,
+    questions: list[Question],
+    assignment_id: int | None,
+    kind=Attempt.Kind.QUIZ,
+    pass_mark=None,
 ) -> Attempt:
     """A new attempt with a copy of the questions and choices as they are shown."""
     attempt = Attempt.objects.create(
         user=user,
         quiz=quiz,
+        assignment_id=assignment_id,
         kind=kind,
         number=Attempt.objects.filter(user=user, quiz=quiz).count() + 1,
         question_count=len(questions),
@@ -483,12 +494,14 @@ class TestOutUnavailable(Exception):
 def test_out_start_or_resume(*, user, course) -> list[Attempt]:
     """The learner's open test-out (one attempt per section that has questions, in course
     order), or a new one. Raises TestOutUnavailable when it is not offered to them."""
+    from staff.selectors import learner_assignment
+
     from .selectors import test_out_attempts, test_out_offered
 
     with transaction.atomic():
         # As with a quiz: a second tab waits here, then finds what the first one opened.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        open_attempts = test_out_attempts(user=user, submitted=False)
+        open_attempts = test_out_attempts(user=user, course=course, submitted=False)
         if open_attempts:
             return open_attempts
         if not test_out_offered(user=user, course=course):
@@ -496,12 +509,18 @@ def test_out_start_or_resume(*, user, course) -> list[Attempt]:
         quizzes = Quiz.objects.filter(
             section__in=SectionPage.objects.child_of(course).live(), questions__is_active=True
         ).distinct()
+        assignment = learner_assignment(user=user, course_id=course.pk)
         attempts = []
         for quiz in sorted(quizzes.select_related("section"), key=lambda q: q.section.path):
             questions = draw_questions(quiz, size=TEST_OUT_QUESTIONS_PER_SECTION)
             # Every question right, or the section is read and its quiz taken as usual.
             attempt = _attempt_create(
-                user=user, quiz=quiz, questions=questions, kind=Attempt.Kind.TEST_OUT, pass_mark=100
+                user=user,
+                quiz=quiz,
+                questions=questions,
+                assignment_id=assignment.pk,
+                kind=Attempt.Kind.TEST_OUT,
+                pass_mark=100,
             )
             attempts.append(attempt)
         return attempts
@@ -520,7 +539,7 @@ class _Prefixed:
         return self._data.getlist(self._prefix + key)
 
 
-def test_out_submit(*, user, data) -> list[Attempt]:
+def test_out_submit(*, user, course, data) -> list[Attempt]:
     """Grade and record the whole test-out at once: every section's attempt or none.
 
     Raises AnswersInvalid with errors keyed by (section place, question position), recording
@@ -530,7 +549,7 @@ def test_out_submit(*, user, data) -> list[Attempt]:
     from .selectors import test_out_attempts
 
     with transaction.atomic():
-        attempts = test_out_attempts(user=user, submitted=None, lock=True)
+        attempts = test_out_attempts(user=user, course=course, submitted=None, lock=True)
         if not attempts:
             raise TestOutUnavailable(TEST_OUT_NOT_OFFERED)
         if all(a.is_submitted for a in attempts):

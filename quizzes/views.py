@@ -171,9 +171,15 @@ def attempt_resume(request, attempt_id: int):
 
 
 def _learner_course(request):
-    from training.models import CoursePage
+    """The course a test-out page is for (`?course=`; the primary course without one)."""
+    from training.selectors import course_for_request
 
-    return CoursePage.objects.live().order_by("path").first()
+    return course_for_request(request.GET.get("course"))
+
+
+def _to(name: str, course) -> str:
+    """The URL of a test-out step, for the same course."""
+    return f"{reverse(name)}?course={course.pk}"
 
 
 @login_required
@@ -183,14 +189,16 @@ def test_out_start(request):
     course = _learner_course(request)
     if course is None:
         raise Http404("There is no course.")
-    if selectors.test_out_attempts(user=request.user, submitted=False):
-        return redirect("quizzes:test_out_take")
+    if selectors.test_out_attempts(user=request.user, course=course, submitted=False):
+        return redirect(_to("quizzes:test_out_take", course))
     offered = selectors.test_out_offered(user=request.user, course=course)
     if request.method == "POST" and offered:
         services.test_out_start_or_resume(user=request.user, course=course)
-        return redirect("quizzes:test_out_take")
-    if not offered and selectors.test_out_attempts(user=request.user, submitted=True):
-        return redirect("quizzes:test_out_result")
+        return redirect(_to("quizzes:test_out_take", course))
+    if not offered and selectors.test_out_attempts(
+        user=request.user, course=course, submitted=True
+    ):
+        return redirect(_to("quizzes:test_out_result", course))
     outline = course_outline(course=course, user=request.user)
     return render(
         request,
@@ -237,51 +245,59 @@ def _test_out_sections(attempts, *, errors=None, selected=None):
 @login_required
 @require_GET
 def test_out_take(request):
-    attempts = selectors.test_out_attempts(user=request.user, submitted=False)
+    course = _learner_course(request)
+    if course is None:
+        raise Http404("There is no course.")
+    attempts = selectors.test_out_attempts(user=request.user, course=course, submitted=False)
     if not attempts:
-        return redirect("quizzes:test_out")
+        return redirect(_to("quizzes:test_out", course))
     return render(
         request,
         "quizzes/test_out.html",
-        {"sections": _test_out_sections(attempts), "error_count": 0},
+        {"course": course, "sections": _test_out_sections(attempts), "error_count": 0},
     )
 
 
 @login_required
 @require_POST
 def test_out_submit(request):
+    course = _learner_course(request)
+    if course is None:
+        raise Http404("There is no course.")
     try:
-        services.test_out_submit(user=request.user, data=request.POST)
+        services.test_out_submit(user=request.user, course=course, data=request.POST)
     except services.TestOutUnavailable:
-        return redirect("quizzes:test_out")
+        return redirect(_to("quizzes:test_out", course))
     except DatabaseError:
         logger.exception("Saving the test-out of user %s failed", request.user.pk)
         return render(
             request,
             "quizzes/save_failed.html",
-            {"retry_url": reverse("quizzes:test_out_take")},
+            {"retry_url": _to("quizzes:test_out_take", course)},
             status=503,
         )
     except services.AnswersInvalid as exc:
-        attempts = selectors.test_out_attempts(user=request.user, submitted=False)
+        attempts = selectors.test_out_attempts(user=request.user, course=course, submitted=False)
         selected = {key: request.POST.getlist(key) for key in request.POST if key.startswith("a")}
         sections = _test_out_sections(attempts, errors=exc.errors, selected=selected)
         return render(
             request,
             "quizzes/test_out.html",
-            {"sections": sections, "error_count": len(exc.errors)},
+            {"course": course, "sections": sections, "error_count": len(exc.errors)},
             status=400,
         )
-    return redirect("quizzes:test_out_result")
+    return redirect(_to("quizzes:test_out_result", course))
 
 
 @login_required
 @require_GET
 def test_out_result(request):
-    attempts = selectors.test_out_attempts(user=request.user, submitted=True)
-    if not attempts:
-        return redirect("quizzes:test_out")
     course = _learner_course(request)
+    if course is None:
+        raise Http404("There is no course.")
+    attempts = selectors.test_out_attempts(user=request.user, course=course, submitted=True)
+    if not attempts:
+        return redirect(_to("quizzes:test_out", course))
     outline = course_outline(course=course, user=request.user)
     to_read = [e for e in outline if not e.section_passed]
     return render(

@@ -3,9 +3,13 @@ and each section's quiz settings, grouped under one menu item."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from training.models import COURSE_PAGE_CONTEXT_HOOK
+from training.selectors import SECTION_ASSESSMENT_HOOK
 
 from .models import (
     MultipleResponseQuestion,
@@ -96,3 +100,26 @@ class QuizzesGroup(SnippetViewSetGroup):
 
 
 register_snippet(QuizzesGroup)
+
+
+@hooks.register(COURSE_PAGE_CONTEXT_HOOK)
+def course_page_test_out(*, course, request, context):
+    """The course page offers the test-out to a refresher, or the way back into an open one."""
+    if not request.user.is_authenticated:
+        return
+    from .selectors import test_out_attempts, test_out_offered
+
+    context["test_out_open"] = bool(
+        test_out_attempts(user=request.user, course=course, submitted=False)
+    )
+    context["test_out_offered"] = not context["test_out_open"] and test_out_offered(
+        user=request.user, course=course
+    )
+
+
+@hooks.register(SECTION_ASSESSMENT_HOOK)
+def section_assessment():
+    """Each section's quiz: what the course outline shows and what opens the next section."""
+    from .selectors import quiz_status_by_section, sections_with_questions
+
+    return quiz_status_by_section, sections_with_questions

@@ -36,6 +36,8 @@ GROUP_PERMISSIONS = {
         "staff.add_staff",
         "staff.change_staff",
         "staff.change_assignment",
+        # Which courses whom: a district adds a course for teachers only, say.
+        *[f"staff.{action}_assignmentrule" for action in ("view", "add", "change", "delete")],
         *AUDIT_VIEW_PERMISSIONS,
         "jobs.view_outgoingemail",
         "jobs.change_outgoingemail",
@@ -63,6 +65,7 @@ GROUP_PERMISSIONS = {
         # Extend a due date or exempt someone from a cycle, with a reason (the only way an
         # assignment changes: staff/apps.py).
         "staff.change_assignment",
+        *[f"staff.{action}_assignmentrule" for action in ("view", "add", "change", "delete")],
         *AUDIT_VIEW_PERMISSIONS,
         "certificates.view_certificate",
         "jobs.view_outgoingemail",

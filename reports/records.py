@@ -8,13 +8,13 @@ import csv
 import hashlib
 import io
 import json
-from datetime import timedelta
+import zipfile
 from pathlib import Path
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from certificates.models import Acknowledgement, Certificate
-from eupsite.district_time import district_midnight, iso_text
+from eupsite.district_time import iso_text
 from eupsite.files import neutralise_formula
 from quizzes.models import Attempt
 from staff.models import Assignment, AssignmentAdjustment, TrainingCycle
@@ -26,18 +26,14 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
     reader sees is the district's day and the instant stays exact."""
     assignments = (
         Assignment.objects.filter(cycle=cycle)
-        .select_related("staff__location")
-        .order_by("staff__employee_id")
+        .select_related("staff__location", "course")
+        .order_by("staff__employee_id", "course__path")
     )
-    users = [a.staff.user_id for a in assignments if a.staff.user_id]
+    # Each record belongs to the cycle through its assignment, never by its date.
     attempts = (
-        Attempt.objects.filter(
-            user_id__in=users,
-            started_at__date__gte=cycle.starts_on,
-            started_at__date__lte=cycle.ends_on,
-        )
-        .select_related("quiz__section", "user__staff")
-        .order_by("user__staff__employee_id", "quiz__section__path", "number")
+        Attempt.objects.filter(assignment__cycle=cycle)
+        .select_related("quiz__section", "assignment__staff", "assignment__course")
+        .order_by("assignment__staff__employee_id", "quiz__section__path", "number")
     )
     return {
         "assignments": [
@@ -46,6 +42,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "name": a.staff.full_name,
                 "location": a.staff.location.name,
                 "job_title": a.staff.job_title,
+                "course": a.course.title,
                 "kind": a.kind,
                 "due_on": a.due_on,
                 "completed_at": iso_text(a.completed_at),
@@ -68,7 +65,8 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
         ],
         "attempts": [
             {
-                "employee_id": a.user.staff.employee_id,
+                "employee_id": a.assignment.staff.employee_id,
+                "course": a.assignment.course.title,
                 "section": a.quiz.section.title,
                 "number": a.number,
                 "kind": a.kind,
@@ -87,6 +85,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
         "acknowledgements": [
             {
                 "employee_id": a.staff.employee_id,
+                "course": a.assignment.course.title,
                 "typed_name": a.typed_name,
                 "signed_at": iso_text(a.signed_at),
                 "text_sha256": a.text_sha256,
@@ -99,8 +98,8 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "user_agent": a.user_agent,
             }
             for a in Acknowledgement.objects.filter(assignment__cycle=cycle)
-            .select_related("staff", "policy_version")
-            .order_by("staff__employee_id")
+            .select_related("staff", "policy_version", "assignment__course")
+            .order_by("staff__employee_id", "signed_at")
         ],
         "certificates": [
             {
@@ -108,6 +107,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "employee_id": c.employee_id,
                 "holder_name": c.holder_name,
                 "location": c.location_name,
+                "course": c.course_title,
                 "completed_on": c.completed_on,
                 "expires_on": c.expires_on,
                 "revoked_at": iso_text(c.revoked_at),
@@ -122,21 +122,18 @@ def _time_on_task_rows(*, cycle: TrainingCycle, assignments) -> list[dict]:
     from training.models import SectionPage
     from training.selectors import time_on_task
 
-    staff_by_user = {a.staff.user_id: a.staff for a in assignments if a.staff.user_id}
-    seconds = time_on_task(
-        user_ids=list(staff_by_user),
-        since=district_midnight(cycle.starts_on),
-        until=district_midnight(cycle.ends_on + timedelta(days=1)),
-    )
-    sections = {s.pk: s for s in SectionPage.objects.filter(pk__in={pk for _u, pk in seconds})}
+    by_id = {a.pk: a for a in assignments}
+    seconds = time_on_task(assignment_ids=list(by_id))
+    sections = {s.pk: s for s in SectionPage.objects.filter(pk__in={pk for _a, pk in seconds})}
     rows = [
         {
-            "employee_id": staff_by_user[user_id].employee_id,
+            "employee_id": by_id[assignment_id].staff.employee_id,
+            "course": by_id[assignment_id].course.title,
             "section": sections[section_id].title,
             "seconds": total,
-            "_order": (staff_by_user[user_id].employee_id, sections[section_id].path),
+            "_order": (by_id[assignment_id].staff.employee_id, sections[section_id].path),
         }
-        for (user_id, section_id), total in seconds.items()
+        for (assignment_id, section_id), total in seconds.items()
     ]
     rows.sort(key=lambda row: row["_order"])
     for row in rows:
@@ -154,6 +151,16 @@ def _csv_bytes(rows: list[dict]) -> bytes:
         for row in rows:
             writer.writerow({k: "" if v is None else neutralise_formula(v) for k, v in row.items()})
     return buffer.getvalue().encode("utf-8")
+
+
+def records_archive_for(prepared) -> tuple[bytes, int]:
+    """The prepared file of kind RECORDS_ARCHIVE: a cycle's records, one folder in a ZIP."""
+    files, count = records_files(cycle=prepared.cycle)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(f"records-{prepared.cycle.name}/{name}", data)
+    return buffer.getvalue(), count
 
 
 def records_files(*, cycle: TrainingCycle) -> tuple[dict[str, bytes], int]:

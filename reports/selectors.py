@@ -11,7 +11,6 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from eupsite.district_time import district_midnight
 from eupsite.parsing import number_from_request
 from staff.folding import search_fold
 from staff.models import Assignment, Location, Staff, TrainingCycle
@@ -54,17 +53,25 @@ def visible_locations(*, user) -> QuerySet[Location]:
     return Location.objects.filter(administrators__user=user)
 
 
-def visible_assignments(*, user, cycle: TrainingCycle) -> QuerySet[Assignment]:
-    """The cycle's assignments at the user's locations, inactive staff included."""
-    return Assignment.objects.filter(cycle=cycle, staff__location__in=visible_locations(user=user))
+def visible_assignments(*, user, cycle: TrainingCycle, course=None) -> QuerySet[Assignment]:
+    """The cycle's assignments (of one course when `course` is given) at the user's
+    locations, inactive staff included."""
+    assignments = Assignment.objects.filter(
+        cycle=cycle, staff__location__in=visible_locations(user=user)
+    )
+    return assignments.filter(course=course) if course is not None else assignments
 
 
-def report_assignments(*, user, cycle: TrainingCycle, today: date | None = None) -> QuerySet:
-    """The cycle's assignments of active staff the user may see, each annotated with its
-    derived `status`, `effective_due_on` and latest extension or exemption."""
+def report_assignments(
+    *, user, cycle: TrainingCycle, today: date | None = None, course=None
+) -> QuerySet:
+    """The cycle's assignments (of one course when `course` is given) of active staff the user
+    may see, each annotated with its derived `status`, `effective_due_on` and latest extension
+    or exemption."""
     today = today or timezone.localdate()
     return with_status(
-        visible_assignments(user=user, cycle=cycle).filter(staff__is_active=True), today=today
+        visible_assignments(user=user, cycle=cycle, course=course).filter(staff__is_active=True),
+        today=today,
     )
 
 
@@ -116,6 +123,7 @@ class Rate:
 @dataclass(frozen=True)
 class Dashboard:
     cycle: TrainingCycle
+    course: object  # the CoursePage the figures are for
     overall: Rate
     by_location: list[Rate]
     by_job_title: list[Rate]
@@ -135,13 +143,19 @@ def _rates(counts: dict, labels: dict) -> list[Rate]:
     return sorted(rates, key=lambda rate: (rate.label, str(rate.key)))
 
 
-def dashboard(*, user, cycle: TrainingCycle, today: date | None = None) -> Dashboard:
-    """Completion for a cycle: overall, per location and per job title. One query, whatever
+def dashboard(*, user, cycle: TrainingCycle, course=None, today: date | None = None) -> Dashboard:
+    """Completion of one course (the district's first when None) in a cycle: overall, per
+    location and per job title (each course apart: a rate over two courses would count a
+    person twice). One query, whatever
     the number of staff: the database works out each assignment's status once, counts them by
     location, job title and status, and the figures are summed here. (Counting each status in
     its own FILTER clause would work the status out once per clause.)"""
+    if course is None:
+        from training.selectors import primary_course
+
+        course = primary_course()
     rows = (
-        report_assignments(user=user, cycle=cycle, today=today)
+        report_assignments(user=user, cycle=cycle, today=today, course=course)
         .values("staff__location_id", "staff__location__name", "staff__job_title", "status")
         .annotate(n=Count("pk"))
         .order_by()
@@ -160,6 +174,7 @@ def dashboard(*, user, cycle: TrainingCycle, today: date | None = None) -> Dashb
     titles = {title: "—" if title == NO_JOB_TITLE else title for title in by_job_title}
     return Dashboard(
         cycle=cycle,
+        course=course,
         overall=_rates(overall, {None: "All"})[0],
         by_location=_rates(by_location, location_names),
         by_job_title=_rates(by_job_title, titles),
@@ -222,7 +237,7 @@ def with_reminder_facts(
             recently_reminded=Exists(recent),
             last_reminded_on=Subquery(last.values("sent_on")[:1]),
         )
-        .select_related("staff__user", "staff__location", "cycle")
+        .select_related("staff__user", "staff__location", "cycle", "course")
     )
 
 
@@ -274,28 +289,20 @@ def reminders_preview(*, assignments: QuerySet[Assignment]) -> ReminderPreview:
 
 
 def reading_by_cycle(*, staff, assignments) -> dict[int, list[tuple[str, str]]]:
-    """{assignment id: [(section title, time on its slides)]} for one staff member, each cycle
-    counting the slide views from its first day to its last, in course order."""
+    """{assignment id: [(section title, time on its slides)]} for one staff member, from the
+    slide views recorded for each assignment, in course order. Two queries."""
     from training.models import SectionPage
     from training.selectors import minutes_text, time_on_task
 
-    if not staff.user_id:
-        return {}
-    result = {}
-    for assignment in assignments:
-        cycle = assignment.cycle
-        seconds = time_on_task(
-            user_ids=[staff.user_id],
-            since=district_midnight(cycle.starts_on),
-            until=district_midnight(cycle.ends_on + timedelta(days=1)),
-        )
-        section_ids = [section_id for (_user, section_id) in seconds]
-        titles = dict(
-            SectionPage.objects.filter(pk__in=section_ids)
-            .order_by("path")
-            .values_list("pk", "title")
-        )
-        result[assignment.pk] = [
-            (title, minutes_text(seconds[(staff.user_id, pk)])) for pk, title in titles.items()
-        ]
+    seconds = time_on_task(assignment_ids=[a.pk for a in assignments])
+    titles = dict(
+        SectionPage.objects.filter(pk__in={pk for _a, pk in seconds})
+        .order_by("path")
+        .values_list("pk", "title")
+    )
+    result = {a.pk: [] for a in assignments}
+    for pk, title in titles.items():
+        for assignment in assignments:
+            if (assignment.pk, pk) in seconds:
+                result[assignment.pk].append((title, minutes_text(seconds[(assignment.pk, pk)])))
     return result

@@ -177,8 +177,8 @@ def _digests_send(*, cycle, today: date, every_days: int) -> int:
                 today=today,
             )
             .filter(status=OVERDUE)
-            .select_related("staff")
-            .order_by("staff__last_name", "staff__first_name")
+            .select_related("staff", "course")
+            .order_by("staff__last_name", "staff__first_name", "course__path")
         )
         if not overdue:
             continue
@@ -198,6 +198,7 @@ def _digests_send(*, cycle, today: date, every_days: int) -> int:
                     {
                         "location": access.location,
                         "overdue": overdue,
+                        "several_courses": len({a.course_id for a in overdue}) > 1,
                         "cycle": cycle,
                         "site": settings.WAGTAILADMIN_BASE_URL,
                     },

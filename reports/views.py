@@ -24,12 +24,13 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from certificates.models import Acknowledgement, Certificate
-from eupsite.district_time import district_date
 from eupsite.files import neutralise_formula
+from eupsite.parsing import number_from_request
 from quizzes.models import Attempt
 from staff.models import Assignment, AssignmentAdjustment, Staff, TrainingCycle
 from staff.selectors import EXEMPTION, OVERDUE, STATUS_LABELS, with_status
 from staff.services import AdjustmentRefused, assignment_exempt, assignment_extend
+from training.selectors import live_courses
 
 from . import selectors
 from .forms import ExemptionForm, ExtensionForm
@@ -65,10 +66,12 @@ def _staff_report_url(**params) -> str:
 # --- dashboard ---------------------------------------------------------------------------------
 
 
-def linked_rate(rate, *, cycle, param: str | None = None) -> dict:
+def linked_rate(rate, *, cycle, course, param: str | None = None) -> dict:
     """A dashboard row: the rate, the staff report's address for its group (`param` =
     location or job_title, none for the overall figures) and one for each status in it."""
-    filters = {"cycle": cycle.pk} | ({param: rate.key} if param else {})
+    filters = {"cycle": cycle.pk, "course": course.pk if course else None} | (
+        {param: rate.key} if param else {}
+    )
     return {
         "rate": rate,
         "url": _staff_report_url(**filters),
@@ -81,23 +84,35 @@ def linked_rate(rate, *, cycle, param: str | None = None) -> dict:
 def dashboard(request):
     _require_reports(request)
     cycle = selectors.cycle_for_request(request.GET.get("cycle"))
-    data = selectors.dashboard(user=request.user, cycle=cycle) if cycle else None
-    context = {"data": data, "cycles": TrainingCycle.objects.all(), "cycle": cycle}
+    courses = list(live_courses())
+    # The course asked for, else the district's first one (an unknown id included).
+    asked = number_from_request(request.GET.get("course"))
+    course = next((c for c in courses if c.pk == asked), courses[0] if courses else None)
+    data = (
+        selectors.dashboard(user=request.user, cycle=cycle, course=course)
+        if cycle and course
+        else None
+    )
+    context = {
+        "data": data,
+        "cycles": TrainingCycle.objects.all(),
+        "cycle": cycle,
+        "courses": courses,
+        "course": course,
+    }
     if data:
+        # The report's links name the course only when there is more than one to tell apart.
+        on = {"cycle": cycle, "course": course if len(courses) > 1 else None}
         context |= {
-            "overall": linked_rate(data.overall, cycle=cycle),
-            "by_location": [
-                linked_rate(r, cycle=cycle, param="location") for r in data.by_location
-            ],
-            "by_job_title": [
-                linked_rate(r, cycle=cycle, param="job_title") for r in data.by_job_title
-            ],
-            "chart": _chart(data.by_location, cycle),
+            "overall": linked_rate(data.overall, **on),
+            "by_location": [linked_rate(r, **on, param="location") for r in data.by_location],
+            "by_job_title": [linked_rate(r, **on, param="job_title") for r in data.by_job_title],
+            "chart": _chart(data.by_location, cycle, on["course"]),
         }
     return TemplateResponse(request, "reports/dashboard.html", context)
 
 
-def _chart(rates, cycle):
+def _chart(rates, cycle, course):
     """Geometry of a horizontal bar chart (drawn as SVG in the template): one bar per
     location, its percentage written beside it so colour is never the only cue, and its label
     a link to the location's staff."""
@@ -108,7 +123,9 @@ def _chart(rates, cycle):
         rows.append(
             {
                 "label": rate.label,
-                "url": _staff_report_url(cycle=cycle.pk, location=rate.key),
+                "url": _staff_report_url(
+                    cycle=cycle.pk, course=course.pk if course else None, location=rate.key
+                ),
                 "y": y,
                 "text_y": y + bar * 0.7,
                 "width": round(width * rate.percent / 100, 1),
@@ -136,6 +153,12 @@ class StaffReportFilterSet(WagtailFilterSet):
         queryset=TrainingCycle.objects.all(),
         method="in_cycle",
         empty_label=_("Current cycle"),
+    )
+    course = django_filters.ModelChoiceFilter(
+        label=_("Course"),
+        field_name="course",
+        queryset=lambda request: live_courses(),
+        empty_label=_("All courses"),
     )
     q = django_filters.CharFilter(label=_("Name or employee id"), method="search")
     location = django_filters.ModelChoiceFilter(
@@ -218,6 +241,7 @@ class StaffReportView(ReportView):
         "staff.employee_id",
         "staff.location.name",
         "staff.job_title",
+        "course.title",
         "status_label",
         "days_overdue",
         "effective_due_on",
@@ -233,6 +257,7 @@ class StaffReportView(ReportView):
         "staff.employee_id": _("Employee id"),
         "staff.location.name": _("Location"),
         "staff.job_title": _("Job title"),
+        "course.title": _("Course"),
         "status_label": _("Status"),
         "days_overdue": _("Days overdue"),
         "effective_due_on": _("Due"),
@@ -269,6 +294,13 @@ class StaffReportView(ReportView):
             sort_key="staff__job_title",
             accessor=lambda a: a.staff.job_title,
         ),
+        # Shown when the district has more than one course (get_table).
+        Column(
+            "course",
+            label=_("Course"),
+            sort_key="course__path",
+            accessor=lambda a: a.course.title,
+        ),
         StatusColumn("status", label=_("Status"), sort_key="status"),
         DueColumn("effective_due_on", label=_("Due"), sort_key="effective_due_on"),
         DateColumn("completed_on", label=_("Completed"), sort_key="completed_at"),
@@ -296,12 +328,17 @@ class StaffReportView(ReportView):
     def get_filename(self):
         return f"staff-training-{self.cycle.name if self.cycle else 'report'}"
 
+    @cached_property
+    def several_courses(self) -> bool:
+        return live_courses().count() > 1
+
     def get_table(self, object_list):
-        columns = (
-            self.columns
-            if self.can_remind
-            else [column for column in self.columns if not isinstance(column, SelectColumn)]
-        )
+        columns = [
+            column
+            for column in self.columns
+            if (self.can_remind or not isinstance(column, SelectColumn))
+            and (self.several_courses or column.name != "course")
+        ]
         return self.table_class(columns, object_list, **self.get_table_kwargs())
 
     def get_filterset_kwargs(self):
@@ -312,7 +349,7 @@ class StaffReportView(ReportView):
             return Assignment.objects.none()
         return (
             selectors.report_assignments(user=self.request.user, cycle=self.cycle, today=self.today)
-            .select_related("staff__location")
+            .select_related("staff__location", "course")
             .annotate(
                 # The newest certificate: after a re-acknowledgement it supersedes the first.
                 latest_certificate_code=Subquery(
@@ -554,16 +591,15 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
     staff = _visible_staff(request, staff_id)
     today = timezone.localdate()
     assignments = list(
-        with_status(staff.assignments.select_related("cycle"), today=today).order_by(
-            "-cycle__starts_on"
+        with_status(staff.assignments.select_related("cycle", "course"), today=today).order_by(
+            "-cycle__starts_on", "course__path"
         )
     )
+    # Each attempt shows under the assignment it counted for (its foreign key, not its date).
     attempts = list(
-        Attempt.objects.filter(user=staff.user, submitted_at__isnull=False)
+        Attempt.objects.filter(assignment__in=assignments, submitted_at__isnull=False)
         .select_related("quiz__section")
         .order_by("started_at")
-        if staff.user_id
-        else []
     )
     acknowledgements = {
         a.assignment_id: a
@@ -596,11 +632,7 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
                 if assignment.status == OVERDUE
                 else None,
                 "adjustments": history.get(assignment.pk, []),
-                "attempts": [
-                    a
-                    for a in attempts
-                    if cycle.starts_on <= district_date(a.started_at) <= cycle.ends_on
-                ],
+                "attempts": [a for a in attempts if a.assignment_id == assignment.pk],
                 "acknowledgement": acknowledgements.get(assignment.pk),
                 "certificate": certificates.get(assignment.pk),
                 "reading": reading.get(assignment.pk, []),
@@ -623,7 +655,13 @@ def person_record(request, staff_id: int, *, forms: dict | None = None):
     return TemplateResponse(
         request,
         "reports/person.html",
-        {"staff": staff, "cycles": cycles, "can_adjust": can_adjust, "today": today},
+        {
+            "staff": staff,
+            "cycles": cycles,
+            "can_adjust": can_adjust,
+            "today": today,
+            "several_courses": len({a.course_id for a in assignments}) > 1,
+        },
     )
 
 

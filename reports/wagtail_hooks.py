@@ -70,10 +70,23 @@ class CompletionPanel(Component):
         cycle = selectors.cycle_for_request(None)
         if cycle is None:
             return ""
-        data = selectors.dashboard(user=self.request.user, cycle=cycle)
+        from training.selectors import live_courses
+
+        courses = list(live_courses())
+        rows = []
+        for course in courses:
+            data = selectors.dashboard(user=self.request.user, cycle=cycle, course=course)
+            rows.append(
+                {
+                    "course": course,
+                    "overall": views.linked_rate(
+                        data.overall, cycle=cycle, course=course if len(courses) > 1 else None
+                    ),
+                }
+            )
         return render_to_string(
             "reports/home_panel.html",
-            {"data": data, "overall": views.linked_rate(data.overall, cycle=cycle)},
+            {"cycle": cycle, "rows": rows, "several": len(courses) > 1},
             request=self.request,
         )
 

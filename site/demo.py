@@ -153,6 +153,7 @@ def demo_staff_ensure() -> list[tuple[DemoStaff, bool]]:
     from reports.models import LocationAccess
     from staff.models import Assignment, Location, Staff
     from staff.services import assignment_extend, assignments_ensure, cycle_open, staff_create
+    from training.selectors import primary_course
 
     User = get_user_model()
     today = timezone.localdate()
@@ -207,7 +208,9 @@ def demo_staff_ensure() -> list[tuple[DemoStaff, bool]]:
     start_month, _ = settings.TRAINING_CYCLE_START
     cycle, _ = cycle_open(year=today.year if today.month >= start_month else today.year - 1)
     assignments_ensure(cycle=cycle)
-    learner = Assignment.objects.get(staff__employee_id=DEMO_STAFF[0].employee_id, cycle=cycle)
+    learner = Assignment.objects.get(
+        staff__employee_id=DEMO_STAFF[0].employee_id, cycle=cycle, course=primary_course()
+    )
     hr = User.objects.filter(username="hr@example.org").first()
     if hr is not None and learner.due_on < today and not learner.adjustments.exists():
         assignment_extend(

@@ -175,8 +175,8 @@ def _apply(request, form: CycleOpenForm):
         return _dates_page(request, form, status=400)
     if created:
         message = ngettext(
-            "%(name)s is open: %(count)d person assigned.",
-            "%(name)s is open: %(count)d people assigned.",
+            "%(name)s is open: %(count)d assignment made.",
+            "%(name)s is open: %(count)d assignments made.",
             created,
         ) % {"name": cycle.name, "count": created}
     else:

@@ -126,7 +126,12 @@ class TrainingCycle(models.Model):
 
 
 class Assignment(models.Model):
-    """A staff member's training in one cycle: onboarding for a new hire, else the refresher."""
+    """A staff member's training in one course in one cycle: onboarding for a new hire, else
+    the refresher. The learner's reading, attempts, acknowledgements and certificates point
+    here, so what belongs to a cycle is this foreign key, never a date rule.
+
+    The course is referred to by name ("training.CoursePage") and read by id only: staff code
+    never imports the training app, which sits above it."""
 
     class Kind(models.TextChoices):
         ONBOARDING = "onboarding", _("Onboarding (new hire)")
@@ -134,6 +139,12 @@ class Assignment(models.Model):
 
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="assignments")
     cycle = models.ForeignKey(TrainingCycle, on_delete=models.PROTECT, related_name="assignments")
+    course = models.ForeignKey(
+        "training.CoursePage",
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("course"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     due_on = models.DateField(_("due on"))
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
@@ -148,12 +159,74 @@ class Assignment(models.Model):
         ordering = ["cycle", "staff"]
         verbose_name = _("assignment")
         constraints = [
-            models.UniqueConstraint(fields=["staff", "cycle"], name="one_assignment_per_cycle"),
+            models.UniqueConstraint(
+                fields=["staff", "cycle", "course"], name="one_assignment_per_course_and_cycle"
+            ),
         ]
         indexes = [models.Index(fields=["cycle", "due_on"])]
 
     def __str__(self):
         return f"{self.staff} – {self.cycle}"
+
+
+class AssignmentRule(models.Model):
+    """Who is assigned a course: every active staff member whose job title and location match
+    (an empty job title or location matches everyone). A course is assigned to those that at
+    least one of its rules matches, and to no one when it has none. Rules are evaluated when
+    the roster is imported, when a cycle is opened and when a rule changes (each with a
+    preview); they never take an assignment away, since its records stay."""
+
+    course = models.ForeignKey(
+        "training.CoursePage",
+        on_delete=models.PROTECT,
+        related_name="assignment_rules",
+        verbose_name=_("course"),
+    )
+    job_title = models.CharField(
+        _("job title"),
+        max_length=200,
+        blank=True,
+        help_text=_("Exactly as on the roster, e.g. Teacher. Leave empty for every job title."),
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
+        help_text=_("Leave empty for every location."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["course", "job_title", "location"]
+        verbose_name = _("assignment rule")
+        constraints = [
+            models.UniqueConstraint(
+                "course",
+                Lower("job_title"),
+                "location",
+                condition=models.Q(location__isnull=False),
+                name="assignment_rule_once",
+            ),
+            models.UniqueConstraint(
+                "course",
+                Lower("job_title"),
+                condition=models.Q(location__isnull=True),
+                name="assignment_rule_everywhere_once",
+            ),
+        ]
+
+    def __str__(self):
+        who = self.job_title or _("every job title")
+        where = self.location.name if self.location_id else _("every location")
+        return f"{self.course}: {who}, {where}"
+
+    def matches(self, *, job_title: str, location_id: int | None) -> bool:
+        return (not self.job_title or self.job_title.casefold() == job_title.casefold()) and (
+            self.location_id is None or self.location_id == location_id
+        )
 
 
 class AssignmentAdjustment(models.Model):

@@ -5,7 +5,7 @@ decides the effective due date, or that the person is exempt from the cycle."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     Assignment,
     AssignmentAdjustment,
+    AssignmentRule,
     RosterChange,
     RosterImport,
     SignInCode,
@@ -85,23 +86,11 @@ def assignment_adjustment_attach(assignment: Assignment) -> Assignment:
 
 
 def with_activity(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
-    """Annotate `has_activity`: the learner read a slide or started a quiz inside the cycle."""
-    from quizzes.models import Attempt
-    from training.models import SectionProgress
-
-    # Days as the district counts them (__date takes the date in the district's time zone),
-    # from the cycle's first day to its last.
-    reading = SectionProgress.objects.filter(
-        user_id=OuterRef("staff__user_id"),
-        updated_at__date__gte=OuterRef("cycle__starts_on"),
-        updated_at__date__lte=OuterRef("cycle__ends_on"),
-    )
-    attempts = Attempt.objects.filter(
-        user_id=OuterRef("staff__user_id"),
-        started_at__date__gte=OuterRef("cycle__starts_on"),
-        started_at__date__lte=OuterRef("cycle__ends_on"),
-    )
-    return assignments.annotate(has_activity=Exists(reading) | Exists(attempts))
+    """Annotate `has_activity`: the learner read a slide or started a quiz for this assignment.
+    The records point to their assignment (reverse relations), so no date decides it."""
+    read = Assignment.objects.filter(pk=OuterRef("pk"), section_progress__isnull=False)
+    attempted = Assignment.objects.filter(pk=OuterRef("pk"), attempts__isnull=False)
+    return assignments.annotate(has_activity=Exists(read) | Exists(attempted))
 
 
 def with_status(assignments: QuerySet[Assignment], *, today: date) -> QuerySet[Assignment]:
@@ -158,22 +147,26 @@ class LearnerAssignment:
         return assignment_adjustment_attach(self.assignment).effective_due_on
 
 
-def learner_cycle_start(*, user) -> datetime | None:
-    """When the learner's current training cycle began (local midnight), or None for someone
-    with no assignment in a current cycle: only what they did since then counts this year."""
+def current_assignments(*, user, today: date | None = None) -> QuerySet[Assignment]:
+    """The learner's assignments (one per course) in the training cycle that holds `today`."""
     if not user.is_authenticated:
-        return None
-    today = timezone.localdate()
-    starts_on = (
-        Assignment.objects.filter(
-            staff__user=user, cycle__starts_on__lte=today, cycle__ends_on__gte=today
-        )
-        .values_list("cycle__starts_on", flat=True)
+        return Assignment.objects.none()
+    today = today or timezone.localdate()
+    return Assignment.objects.filter(
+        staff__user=user, cycle__starts_on__lte=today, cycle__ends_on__gte=today
+    )
+
+
+def learner_assignment(*, user, course_id: int, today: date | None = None) -> Assignment | None:
+    """The learner's assignment for this course in the current cycle: what their reading,
+    attempts and signature count for. None for someone not assigned the course (an editor
+    looking at it), whose activity counts for nothing. One query."""
+    return (
+        current_assignments(user=user, today=today)
+        .filter(course_id=course_id)
+        .select_related("cycle")
         .first()
     )
-    if starts_on is None:
-        return None
-    return timezone.make_aware(datetime.combine(starts_on, time.min))
 
 
 def staff_for_user(*, user) -> Staff | None:
@@ -183,17 +176,18 @@ def staff_for_user(*, user) -> Staff | None:
 
 
 def learner_assignments(
-    *, user, today: date | None = None
+    *, user, course_id: int, today: date | None = None
 ) -> tuple[LearnerAssignment | None, list[Assignment]]:
-    """(the current cycle's assignment with its status, completed assignments of other cycles)."""
+    """For one course: (the current cycle's assignment with its status, completed assignments
+    of other cycles)."""
     today = today or timezone.localdate()
     staff = staff_for_user(user=user)
     if staff is None:
         return None, []
     assignments = list(
-        with_activity(with_adjustment(staff.assignments.select_related("cycle"))).order_by(
-            "-cycle__starts_on"
-        )
+        with_activity(
+            with_adjustment(staff.assignments.filter(course_id=course_id).select_related("cycle"))
+        ).order_by("-cycle__starts_on")
     )
     current = next((a for a in assignments if a.cycle.starts_on <= today <= a.cycle.ends_on), None)
     history = [a for a in assignments if a is not current and a.completed_at is not None]
@@ -201,6 +195,18 @@ def learner_assignments(
         LearnerAssignment(current, assignment_status(current, today=today)) if current else None,
         history,
     )
+
+
+def learner_courses(*, user, today: date | None = None) -> list[LearnerAssignment]:
+    """The learner's assignments in the current cycle, one per course, in course order, each
+    with its status and due date (the course reached as `assignment.course`)."""
+    today = today or timezone.localdate()
+    assignments = with_activity(
+        with_adjustment(
+            current_assignments(user=user, today=today).select_related("cycle", "course")
+        )
+    ).order_by("course__path")
+    return [LearnerAssignment(a, assignment_status(a, today=today)) for a in assignments]
 
 
 def cycle_by_name(name: str) -> TrainingCycle | None:
@@ -335,18 +341,52 @@ def assignment_due_on(*, cycle: TrainingCycle, hire_date: date) -> tuple[str, da
     return Assignment.Kind.REFRESHER, cycle.refresher_due_on
 
 
-def assignments_missing(*, cycle: TrainingCycle) -> list[Assignment]:
-    """The assignments `cycle` lacks (unsaved): one for each active staff member with none in
-    it, with its kind and due date. `cycle` may be unsaved (a cycle being previewed): then
-    every active staff member. What staff.services.assignments_ensure creates and what the
-    admin's preview of a new cycle counts, so the two cannot disagree."""
-    staff = Staff.objects.filter(is_active=True)
+def assignment_rules(*, rules: list[AssignmentRule] | None = None) -> list[AssignmentRule]:
+    """The rules that assign courses, for published courses only (an unpublished course is
+    retired: nobody new is assigned it)."""
+    if rules is None:
+        rules = AssignmentRule.objects.filter(course__live=True)
+    return list(rules)
+
+
+def courses_for(member: Staff, rules: list[AssignmentRule]) -> list[int]:
+    """The ids of the courses the rules assign to this staff member, in a stable order."""
+    return sorted(
+        {
+            rule.course_id
+            for rule in rules
+            if rule.matches(job_title=member.job_title, location_id=member.location_id)
+        }
+    )
+
+
+def assignments_missing(
+    *, cycle: TrainingCycle, rules: list[AssignmentRule] | None = None
+) -> list[Assignment]:
+    """The assignments `cycle` lacks (unsaved): one for each active staff member and each
+    course the assignment rules give them that they have none of in it, with its kind and
+    due date. `cycle` may be unsaved (a cycle being previewed). `rules` are the rules to
+    apply (the saved ones when None; a rule being previewed otherwise). What
+    staff.services.assignments_ensure creates and what the admin's previews count, so they
+    cannot disagree. Two queries, and one more for a saved cycle."""
+    rules = assignment_rules(rules=rules)
+    if not rules:
+        return []
+    have = set()
     if cycle.pk is not None:
-        staff = staff.exclude(assignments__cycle=cycle)
+        have = set(Assignment.objects.filter(cycle=cycle).values_list("staff_id", "course_id"))
+    staff = Staff.objects.filter(is_active=True).only(
+        "pk", "employee_id", "first_name", "last_name", "hire_date", "job_title", "location_id"
+    )
     assignments = []
-    for member in staff.only("pk", "hire_date").order_by("pk"):
-        kind, due_on = assignment_due_on(cycle=cycle, hire_date=member.hire_date)
-        assignments.append(Assignment(staff=member, cycle=cycle, kind=kind, due_on=due_on))
+    for member in staff.order_by("pk"):
+        for course_id in courses_for(member, rules):
+            if (member.pk, course_id) in have:
+                continue
+            kind, due_on = assignment_due_on(cycle=cycle, hire_date=member.hire_date)
+            assignments.append(
+                Assignment(staff=member, cycle=cycle, course_id=course_id, kind=kind, due_on=due_on)
+            )
     return assignments
 
 
@@ -360,12 +400,31 @@ class CycleOpening:
     to_assign: list[Assignment]
 
     @property
+    def people(self) -> int:
+        """How many people get at least one assignment (one per course they are given)."""
+        return len({a.staff_id for a in self.to_assign})
+
+    @property
+    def courses(self) -> int:
+        return len({a.course_id for a in self.to_assign})
+
+    def _first_per_person(self, kind) -> list[Assignment]:
+        seen, first = set(), []
+        for a in self.to_assign:
+            if a.kind == kind and a.staff_id not in seen:
+                seen.add(a.staff_id)
+                first.append(a)
+        return first
+
+    @property
     def refresher(self) -> list[Assignment]:
-        return [a for a in self.to_assign if a.kind == Assignment.Kind.REFRESHER]
+        """One assignment per person on the annual refresher."""
+        return self._first_per_person(Assignment.Kind.REFRESHER)
 
     @property
     def onboarding(self) -> list[Assignment]:
-        return [a for a in self.to_assign if a.kind == Assignment.Kind.ONBOARDING]
+        """One assignment per new hire."""
+        return self._first_per_person(Assignment.Kind.ONBOARDING)
 
     @property
     def onboarding_earliest(self) -> date | None:
@@ -388,6 +447,39 @@ def cycle_opening(*, cycle: TrainingCycle) -> CycleOpening:
         already_assigned=existing.assignments.count() if existing else 0,
         to_assign=assignments_missing(cycle=cycle),
     )
+
+
+@dataclass(frozen=True)
+class RulesPreview:
+    """What applying the assignment rules to a cycle would add: the new assignments, and how
+    many per course (course title, count), in course order."""
+
+    cycle: TrainingCycle | None
+    to_assign: list[Assignment]
+    by_course: list[tuple[str, int]]
+
+    @property
+    def people(self) -> int:
+        return len({a.staff_id for a in self.to_assign})
+
+
+def rules_preview(*, cycle: TrainingCycle | None) -> RulesPreview:
+    """Preview applying the saved assignment rules to `cycle` (the current one, typically)."""
+    if cycle is None:
+        return RulesPreview(cycle=None, to_assign=[], by_course=[])
+    rules = list(AssignmentRule.objects.filter(course__live=True).select_related("course"))
+    to_assign = assignments_missing(cycle=cycle, rules=rules)
+    titles = {rule.course_id: (rule.course.path, rule.course.title) for rule in rules}
+    courses = {rule.course_id: rule.course for rule in rules}
+    counts: dict[int, int] = {}
+    for assignment in to_assign:
+        assignment.course = courses[assignment.course_id]
+        counts[assignment.course_id] = counts.get(assignment.course_id, 0) + 1
+    by_course = [
+        (titles[course_id][1], count)
+        for course_id, count in sorted(counts.items(), key=lambda item: titles[item[0]])
+    ]
+    return RulesPreview(cycle=cycle, to_assign=to_assign, by_course=by_course)
 
 
 # --- invitations -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from .folding import staff_search_text
 from .models import (
     Assignment,
     AssignmentAdjustment,
+    AssignmentRule,
     Location,
     RosterChange,
     RosterImport,
@@ -740,12 +741,47 @@ def cycle_open(*, year: int, by=None, **overrides) -> tuple[TrainingCycle, int]:
 
 
 def assignments_ensure(*, cycle: TrainingCycle) -> int:
-    """Give every active staff member without one an assignment in `cycle` (the ones
-    assignments_missing lists). The unique (staff, cycle) constraint makes a concurrent second
-    call add nothing."""
+    """Give every active staff member the assignments in `cycle` that the assignment rules
+    give them and they lack (the ones assignments_missing lists). The unique (staff, cycle,
+    course) constraint makes a concurrent second call add nothing."""
     assignments = assignments_missing(cycle=cycle)
     Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE, ignore_conflicts=True)
     return len(assignments)
+
+
+RULES_APPLY_ACTION = "staff.assignment_rules_apply"
+
+
+@transaction.atomic
+def assignment_rules_apply(*, by, today: date | None = None) -> int:
+    """Give everyone the current cycle's assignments the assignment rules call for and they
+    lack (after a rule was added or changed). Nothing is taken away: an assignment no rule
+    calls for any more keeps its records. Returns how many were created (0 with no current
+    cycle)."""
+    cycle = cycle_current(today=today)
+    if cycle is None:
+        return 0
+    created = assignments_ensure(cycle=cycle)
+    audit(instance=cycle, action=RULES_APPLY_ACTION, user=by, items=created)
+    return created
+
+
+def assignment_rule_everyone(*, course_id: int) -> AssignmentRule:
+    """The rule that assigns a course to every active staff member (a new course's default)."""
+    return assignment_rule_add(course_id=course_id)
+
+
+def assignment_rule_add(
+    *, course_id: int, job_title: str = "", location: Location | None = None
+) -> AssignmentRule:
+    """The rule assigning a course to staff of that job title (any when empty) at that
+    location (any when None); an equal rule that exists already is returned as it is."""
+    existing = AssignmentRule.objects.filter(
+        course_id=course_id, job_title__iexact=job_title, location=location
+    ).first()
+    return existing or AssignmentRule.objects.create(
+        course_id=course_id, job_title=job_title, location=location
+    )
 
 
 # --- printed sign-in codes -------------------------------------------------------------------

@@ -35,12 +35,14 @@ from .admin_staff import (
 from .cycle_admin import TrainingCycleViewSet
 from .forms import StaffAdminForm
 from .models import Assignment, Location, Staff, TrainingCycle
+from .rules_admin import AssignmentRuleViewSet, assignment_rules_apply_view
 from .selectors import invitations_plan
 from .services import (
     CYCLE_OPEN_ACTION,
     EXEMPT_ACTION,
     EXTEND_ACTION,
     ROSTER_APPLY_ACTION,
+    RULES_APPLY_ACTION,
     invitations_send,
     staff_set_active,
 )
@@ -116,13 +118,13 @@ class AssignmentViewSet(SnippetViewSet):
     model = Assignment
     icon = "tasks"
     menu_label = _("Assignments")
-    list_display = ["staff", "cycle", "kind", "due_on", "completed_at"]
-    list_filter = ["cycle", "kind"]
+    list_display = ["staff", "cycle", "course", "kind", "due_on", "completed_at"]
+    list_filter = ["cycle", "course", "kind"]
     search_fields = ["staff__first_name", "staff__last_name", "staff__employee_id"]
     list_per_page = 50
 
     def get_queryset(self, request):
-        return Assignment.objects.select_related("staff", "cycle")
+        return Assignment.objects.select_related("staff", "cycle", "course")
 
 
 class LocationAccessViewSet(SnippetViewSet):
@@ -146,6 +148,7 @@ class StaffGroup(SnippetViewSetGroup):
         LocationViewSet,
         TrainingCycleViewSet,
         AssignmentViewSet,
+        AssignmentRuleViewSet,
         LocationAccessViewSet,
     )
 
@@ -308,6 +311,10 @@ def staff_log_actions(actions):
             CYCLE_OPEN_ACTION: (_("Open training cycle"), _("Cycle opened, staff assigned")),
             EXTEND_ACTION: (_("Extend due date"), _("Due date extended")),
             EXEMPT_ACTION: (_("Exempt from cycle"), _("Exempted from the cycle")),
+            RULES_APPLY_ACTION: (
+                _("Apply assignment rules"),
+                _("Assignment rules applied, staff assigned"),
+            ),
         },
     )
 
@@ -337,6 +344,11 @@ def roster_urls():
         path("roster/import/<int:pk>/", admin_views.roster_preview, name="roster_preview"),
         path("staff/sign-in-codes/", admin_staff.sign_in_sheet, name="sign_in_sheet"),
         path("roster/import/<int:pk>/invite/", admin_views.roster_invite, name="roster_invite"),
+        path(
+            "snippets/staff/assignmentrule/apply/",
+            assignment_rules_apply_view,
+            name="assignment_rules_apply",
+        ),
     ]
 
 

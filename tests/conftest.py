@@ -71,14 +71,14 @@ def staff_learner(learner):
 
 
 @pytest.fixture
-def cycle(db):
+def cycle(db, course):
     today = timezone.localdate()
     cycle, _ = cycle_open(year=today.year if today.month >= 7 else today.year - 1)
     return cycle
 
 
 @pytest.fixture
-def assigned_learner(staff_learner, cycle):
+def assigned_learner(staff_learner, cycle, course):
     from staff.services import assignments_ensure
 
     assignments_ensure(cycle=cycle)

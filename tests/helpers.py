@@ -100,3 +100,58 @@ def content_with_new_version(tmp_path, **changes):
     version["paragraphs"][-1] += " (Amended.)"
     (content / "acknowledgement" / "3.yaml").write_text(yaml.safe_dump(version))
     return content
+
+
+def make_course(
+    slug: str = "electronic-use-policies",
+    title: str = "Electronic Use Policies",
+    *,
+    everyone: bool = True,
+):
+    """A published course page without sections (the one of that slug if it exists), for tests
+    that need assignments but not the course's content. Everyone is assigned it, as with a
+    loaded course, unless `everyone` is False (no rule)."""
+    from wagtail.models import Page
+
+    from staff.services import assignment_rule_everyone
+    from training.models import CoursePage
+
+    course = CoursePage.objects.filter(slug=slug).first()
+    if course is None:
+        course = Page.get_first_root_node().add_child(instance=CoursePage(title=title, slug=slug))
+        course.save_revision().publish()
+    if everyone:
+        assignment_rule_everyone(course_id=course.pk)
+    return course
+
+
+SECOND_COURSE_SLUG = "our-own-policy"
+SECOND_COURSE_TITLE = "Our Own Policy"
+
+
+def with_second_course(folder):
+    """A copy of content/ in `folder` with a second course in courses/our-own-policy/: one
+    section of the shipped course (its slides and questions, so the content checks pass), the
+    first acknowledgement text, and course.yaml's rule that only teachers take it. Returns
+    the copy's content folder, for load_course --content-dir."""
+    import shutil
+
+    import yaml
+    from django.conf import settings
+
+    shipped = settings.COURSE_CONTENT_DIR
+    content = folder / "content"
+    shutil.copytree(shipped, content)
+    second = content / "courses" / SECOND_COURSE_SLUG
+    (second / "sections").mkdir(parents=True)
+    (second / "acknowledgement").mkdir()
+    course = yaml.safe_load((shipped / "course.yaml").read_text())
+    course.update(
+        title=SECOND_COURSE_TITLE, slug=SECOND_COURSE_SLUG, summary="The district's own policy."
+    )
+    course["assign_to"] = [{"job_title": "Teacher"}]
+    (second / "course.yaml").write_text(yaml.safe_dump(course, allow_unicode=True))
+    shutil.copytree(shipped / "policies", second / "policies")
+    shutil.copy(shipped / "sections" / "01-introduction.yaml", second / "sections")
+    shutil.copy(shipped / "acknowledgement" / "1.yaml", second / "acknowledgement")
+    return content

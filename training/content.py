@@ -246,6 +246,9 @@ class CourseSpec:
     policy_texts: dict[str, str] = field(default_factory=dict)
     # The acknowledgement's versions, oldest first (content/acknowledgement/N.yaml).
     policy_versions: list[dict] = field(default_factory=list)
+    # Job titles the course is first assigned to (course.yaml's assign_to); empty: everyone.
+    # Used when the course is created; afterwards the admin's assignment rules decide.
+    assign_to: list[str] = field(default_factory=list)
 
     def figures(self) -> dict:
         """Slides, words on them, questions, and minutes to read the slides."""
@@ -282,9 +285,15 @@ def read_course(content_dir: Path) -> CourseSpec:
     data = reader.mapping(
         read_yaml(course_file),
         path="",
-        allowed={"title", "slug", "summary", "sources"},
+        allowed={"title", "slug", "summary", "sources", "assign_to"},
         required={"title", "slug", "sources"},
     )
+    assign_to = []
+    if "assign_to" in data:
+        for i, item in enumerate(reader.items(data, "assign_to", path="")):
+            where = f"assign_to[{i}]"
+            item = reader.mapping(item, path=where, allowed={"job_title"}, required={"job_title"})
+            assign_to.append(reader.text(item, "job_title", path=where))
     slug = reader.text(data, "slug", path="")
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
         reader.fail(
@@ -354,6 +363,7 @@ def read_course(content_dir: Path) -> CourseSpec:
         content_dir=content_dir,
         policy_texts=read_policy_texts(content_dir, sources),
         policy_versions=versions,
+        assign_to=assign_to,
     )
 
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -44,6 +45,10 @@ class SourceDocument(models.Model):
         return self.title
 
 
+# Hook name: fn(*, course, request, context) adds to a course page's template context.
+COURSE_PAGE_CONTEXT_HOOK = "training_course_page_context"
+
+
 class CoursePage(Page):
     summary = models.TextField(_("summary"), blank=True)
     minimum_minutes_per_section = models.PositiveSmallIntegerField(
@@ -62,8 +67,11 @@ class CoursePage(Page):
         FieldPanel("minimum_minutes_per_section"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
-    subpage_types = ["training.SectionPage"]
-    parent_page_types = ["wagtailcore.Page"]
+    # The district's first course is the site's home page; a further course (a district's
+    # own policy, say: content/courses/<slug>/) sits beneath it, so that it has an address on
+    # the same site. Sections never hold a course.
+    subpage_types = ["training.SectionPage", "training.CoursePage"]
+    parent_page_types = ["wagtailcore.Page", "training.CoursePage"]
     # The admin lists the sections in course order (the order learners take them, which editors
     # may change by dragging), not by the date each was last edited.
     admin_default_ordering = "ord"
@@ -77,27 +85,25 @@ class CoursePage(Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from staff.selectors import learner_assignments
+        from staff.selectors import learner_assignments, learner_courses
 
         from .selectors import course_outline
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = course_outline(course=self, user=request.user)
-        from certificates.selectors import certificates_for_user
-
-        context["assignment"], context["history"] = learner_assignments(user=request.user)
+        context["assignment"], context["history"] = learner_assignments(
+            user=request.user, course_id=self.pk
+        )
+        # The learner's courses this cycle, this one included, when there is more than one.
+        courses = learner_courses(user=request.user)
+        context["courses"] = courses if len(courses) > 1 else []
         outline = context["outline"]
         context["all_passed"] = bool(outline) and all(e.section_passed for e in outline)
-        if request.user.is_authenticated:
-            from quizzes.selectors import test_out_attempts, test_out_offered
-
-            context["test_out_open"] = bool(test_out_attempts(user=request.user, submitted=False))
-            context["test_out_offered"] = not context["test_out_open"] and test_out_offered(
-                user=request.user, course=self
-            )
-        context["certificates"] = (
-            certificates_for_user(user=request.user) if request.user.is_authenticated else []
-        )
+        context["certificates"] = []
+        # The apps above this one add their part (the test-out offer, the learner's
+        # certificates), as Wagtail's hooks let them: training never imports them.
+        for add_to_context in hooks.get_hooks(COURSE_PAGE_CONTEXT_HOOK):
+            add_to_context(course=self, request=request, context=context)
         return context
 
 
@@ -148,7 +154,11 @@ class SectionPage(Page):
             return HttpResponseRedirect(f"{self.url}?slide={number}")
         if not is_preview:
             services.progress_record_slide_view(
-                user=request.user, section=self, number=number, counts_from=entry.counts_from
+                user=request.user,
+                section=self,
+                number=number,
+                assignment_id=entry.assignment_id,
+                counts_from=entry.counts_from,
             )
             # The outline was read before this view was recorded: bring this entry up to date.
             seen = replace(
@@ -180,6 +190,15 @@ class SectionProgress(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_progress"
     )
     section = models.ForeignKey(SectionPage, on_delete=models.CASCADE, related_name="progress")
+    # The assignment the reading counts for; empty for someone reading without one (an editor
+    # looking at the course).
+    assignment = models.ForeignKey(
+        "staff.Assignment",
+        on_delete=models.PROTECT,
+        related_name="section_progress",
+        null=True,
+        blank=True,
+    )
     last_slide = models.PositiveSmallIntegerField(_("last slide seen"), default=1)
     furthest_slide = models.PositiveSmallIntegerField(_("furthest slide reached"), default=1)
     started_at = models.DateTimeField(auto_now_add=True)
@@ -189,7 +208,16 @@ class SectionProgress(models.Model):
         verbose_name = _("section progress")
         verbose_name_plural = _("section progress")
         constraints = [
-            models.UniqueConstraint(fields=["user", "section"], name="one_progress_per_section"),
+            models.UniqueConstraint(
+                fields=["assignment", "section"],
+                condition=models.Q(assignment__isnull=False),
+                name="one_progress_per_assignment_and_section",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "section"],
+                condition=models.Q(assignment__isnull=True),
+                name="one_unassigned_progress_per_section",
+            ),
             models.CheckConstraint(
                 condition=models.Q(last_slide__gte=1)
                 & models.Q(furthest_slide__gte=models.F("last_slide")),
@@ -211,6 +239,9 @@ class SlideView(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slide_views"
     )
     section = models.ForeignKey(SectionPage, on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey(
+        "staff.Assignment", on_delete=models.PROTECT, related_name="slide_views", null=True
+    )
     slide = models.PositiveSmallIntegerField(_("slide"))
     viewed_at = models.DateTimeField(_("viewed"), default=timezone.now)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)

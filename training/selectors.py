@@ -62,9 +62,11 @@ class OutlineEntry:
     passing_attempt_id: int | None = None
     last_attempt_id: int | None = None
     tested_out: bool = False
-    # From when reading and quizzes count for this learner here: the cycle's start, or a
-    # material policy change of this section published since (None: no current cycle).
+    # From when reading and quizzes of this assignment count here: None (all of them), or the
+    # moment a material policy change of this section was published (it is read again).
     counts_from: object = None
+    # The learner's assignment for this course in the current cycle (None: not assigned).
+    assignment_id: int | None = None
 
     @property
     def all_slides_read(self) -> bool:
@@ -110,8 +112,52 @@ def _percent(value: Decimal | None) -> str:
     return f"{value.normalize():f} %"
 
 
+def live_courses():
+    """The published courses, the district's first one first."""
+    return CoursePage.objects.live().order_by("path")
+
+
+def primary_course() -> CoursePage | None:
+    """The district's first course: the site's home page (the one content/ holds)."""
+    return CoursePage.objects.live().order_by("depth", "path").first()
+
+
+def course_for_request(value: str | None) -> CoursePage | None:
+    """The live course a request names by id (`?course=`), else the primary course. A value
+    that names no live course is None (the view answers 404), never an error."""
+    if not value:
+        return primary_course()
+    course_id = number_from_request(value)
+    if course_id is None:
+        return None
+    return CoursePage.objects.live().filter(pk=course_id).first()
+
+
 def course_sections(*, course: CoursePage) -> list[SectionPage]:
     return list(SectionPage.objects.child_of(course).live().order_by("path"))
+
+
+# Hook name: the app that assesses sections (quizzes) registers a function returning its two
+# selectors, (quiz_status_by_section, sections_with_questions); training never imports it.
+SECTION_ASSESSMENT_HOOK = "training_section_assessment"
+
+
+def _no_quiz_status(**kwargs) -> dict:
+    return {}
+
+
+def _no_questions(**kwargs) -> set:
+    return set()
+
+
+def _section_assessment():
+    """The registered assessment's selectors; without one, no section has a quiz (each is
+    passed once read)."""
+    from wagtail import hooks
+
+    for provider in hooks.get_hooks(SECTION_ASSESSMENT_HOOK):
+        return provider()
+    return _no_quiz_status, _no_questions
 
 
 def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
@@ -119,19 +165,26 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
 
     Sections open one after another: the first is always open, each next one once the quiz of
     the one before is passed (a section without questions counts as passed once read). Only
-    this training cycle's reading and attempts count, so the annual refresher starts afresh.
-    A constant number of queries, whatever the number of sections.
+    the reading and attempts of the learner's assignment for this course in the current cycle
+    count (they point to it), so the annual refresher starts afresh. A constant number of
+    queries, whatever the number of sections.
     """
-    from quizzes.selectors import quiz_status_by_section, sections_with_questions
-    from staff.selectors import learner_cycle_start
+    from staff.selectors import learner_assignment
 
+    quiz_status_by_section, sections_with_questions = _section_assessment()
     sections = course_sections(course=course)
     section_ids = [s.pk for s in sections]
-    progress, quiz, since_by_section = {}, {}, {}
+    progress, quiz, since_by_section, assignment_id = {}, {}, {}, None
     if user.is_authenticated:
-        since = learner_cycle_start(user=user)
-        since_by_section = reading_since(course=course, sections=sections, since=since)
-        reading = SectionProgress.objects.filter(user=user, section__in=section_ids)
+        assignment = learner_assignment(user=user, course_id=course.pk)
+        assignment_id = assignment.pk if assignment else None
+        since_by_section = reading_since(course=course, sections=sections)
+        reading = SectionProgress.objects.filter(section__in=section_ids)
+        reading = (
+            reading.filter(assignment_id=assignment_id)
+            if assignment_id
+            else reading.filter(user=user, assignment__isnull=True)
+        )
         progress = {
             p.section_id: p
             for p in reading
@@ -139,7 +192,10 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
             or p.updated_at >= since_by_section[p.section_id]
         }
         quiz = quiz_status_by_section(
-            user=user, section_ids=section_ids, since=since, since_by_section=since_by_section
+            user=user,
+            section_ids=section_ids,
+            assignment_id=assignment_id,
+            since_by_section=since_by_section,
         )
     with_questions = sections_with_questions(section_ids=section_ids)
     outline = []
@@ -165,24 +221,24 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
             last_attempt_id=q.last_attempt_id if q else None,
             tested_out=bool(q and q.tested_out),
             counts_from=since_by_section.get(section.pk),
+            assignment_id=assignment_id,
         )
         outline.append(entry)
         previous_passed = entry.section_passed
     return outline
 
 
-def reading_since(*, course, sections, since) -> dict[int, object]:
-    """{section id: the moment from which reading and quizzes count}: the start of the
-    learner's cycle, or later for a section changed by a material policy change that an
-    administrator published during the cycle (it is read and passed again). One query."""
+def reading_since(*, course, sections) -> dict[int, object]:
+    """{section id: the moment from which an assignment's reading and quizzes count}: None
+    (all of them), or, for a section changed by a material policy change that an administrator
+    published, that moment (it is read and passed again). A change published before the
+    assignment began is earlier than all of its records, so it changes nothing. One query."""
     from .models import PolicyVersion
 
-    result = {section.pk: since for section in sections}
+    result = {section.pk: None for section in sections}
     asked = PolicyVersion.objects.filter(
         course=course, material=True, reacknowledgement_asked_at__isnull=False
     )
-    if since is not None:
-        asked = asked.filter(reacknowledgement_asked_at__gte=since)
     by_slug = {section.slug: section.pk for section in sections}
     for slugs, moment in asked.values_list("sections_changed", "reacknowledgement_asked_at"):
         for slug in slugs:
@@ -277,23 +333,22 @@ def course_revision(*, course: CoursePage) -> str:
 SLIDE_TIME_CAP = timedelta(minutes=5)
 
 
-def time_on_task(*, user_ids: list[int], since=None, until=None) -> dict[tuple[int, int], int]:
-    """{(user id, section id): whole seconds} spent on each section's slides, from the slide
-    views recorded on the server: each slide counts until the learner's next step, at most
-    SLIDE_TIME_CAP."""
+def time_on_task(*, assignment_ids: list[int], since=None) -> dict[tuple[int, int], int]:
+    """{(assignment id, section id): whole seconds} spent on each section's slides for those
+    assignments, from the slide views recorded on the server: each slide counts until the
+    learner's next step, at most SLIDE_TIME_CAP. `since` leaves out earlier views (reading
+    from before a material change of the section)."""
     from django.db.models import DurationField, ExpressionWrapper, F, Sum, Value
     from django.db.models.functions import Least
 
-    views = SlideView.objects.filter(user_id__in=user_ids, left_at__isnull=False)
+    views = SlideView.objects.filter(assignment_id__in=assignment_ids, left_at__isnull=False)
     if since is not None:
         views = views.filter(viewed_at__gte=since)
-    if until is not None:
-        views = views.filter(viewed_at__lt=until)
     on_slide = ExpressionWrapper(F("left_at") - F("viewed_at"), output_field=DurationField())
-    rows = views.values("user_id", "section_id").annotate(
+    rows = views.values("assignment_id", "section_id").annotate(
         total=Sum(Least(on_slide, Value(SLIDE_TIME_CAP, output_field=DurationField())))
     )
-    return {(r["user_id"], r["section_id"]): int(r["total"].total_seconds()) for r in rows}
+    return {(r["assignment_id"], r["section_id"]): int(r["total"].total_seconds()) for r in rows}
 
 
 def minutes_text(seconds: int | None) -> str:

@@ -16,6 +16,8 @@ from django.utils.text import slugify
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
+from staff.services import assignment_rule_add, assignment_rule_everyone
+
 from .content import SLIDE_FIELDS, ContentError, CourseSpec, SectionSpec
 from .models import (
     CoursePage,
@@ -43,47 +45,56 @@ def progress_record_slide_view(
     user,
     section: SectionPage,
     number: int,
-    course: CoursePage | None = None,
+    assignment_id=_UNKNOWN,
     counts_from=_UNKNOWN,
 ) -> None:
-    """Remember that `user` is looking at slide `number`: it is where they resume, and the
-    furthest slide they reached only ever grows. The view itself is kept for time on task.
-    `counts_from` is the learner's OutlineEntry.counts_from when the caller has it (it is
-    read here otherwise)."""
-    from staff.selectors import learner_cycle_start
+    """Remember that `user` is looking at slide `number` for their assignment: it is where
+    they resume, and the furthest slide they reached only ever grows. The view itself is kept
+    for time on task. `assignment_id` and `counts_from` come from the learner's OutlineEntry
+    when the caller has it (they are read here otherwise)."""
+    from staff.selectors import learner_assignment
 
     from .selectors import reading_since
 
+    if assignment_id is _UNKNOWN or counts_from is _UNKNOWN:
+        course = CoursePage.objects.get(path=section.path[: -section.steplen])
+        assignment = learner_assignment(user=user, course_id=course.pk)
+        assignment_id = assignment.pk if assignment else None
+        counts_from = reading_since(course=course, sections=[section])[section.pk]
     reading_step_record(user=user)
-    SlideView.objects.create(user=user, section=section, slide=number)
-    since = counts_from
-    if since is _UNKNOWN:
-        course = course or CoursePage.objects.filter(path=section.path[: -section.steplen]).first()
-        since = reading_since(
-            course=course, sections=[section], since=learner_cycle_start(user=user)
-        )[section.pk]
-    if since is not None:
-        # Reading from an earlier training cycle (or from before a material change of this
-        # section) does not count: it starts at the beginning.
-        SectionProgress.objects.filter(user=user, section=section, updated_at__lt=since).update(
+    SlideView.objects.create(user=user, section=section, slide=number, assignment_id=assignment_id)
+    mine = SectionProgress.objects.filter(section=section)
+    mine = (
+        mine.filter(assignment_id=assignment_id)
+        if assignment_id
+        else mine.filter(user=user, assignment__isnull=True)
+    )
+    if counts_from is not None:
+        # Reading from before a material change of this section does not count: it starts
+        # at the beginning.
+        mine.filter(updated_at__lt=counts_from).update(
             last_slide=number, furthest_slide=number, started_at=timezone.now()
         )
     changes = {
         "last_slide": number,
         "furthest_slide": Greatest(F("furthest_slide"), number),
-        # update() skips auto_now; the cycle rules above read updated_at.
+        # update() skips auto_now; the material-change rule above reads updated_at.
         "updated_at": timezone.now(),
     }
-    if SectionProgress.objects.filter(user=user, section=section).update(**changes):
+    if mine.update(**changes):
         return
     try:
         with transaction.atomic():
             SectionProgress.objects.create(
-                user=user, section=section, last_slide=number, furthest_slide=number
+                user=user,
+                section=section,
+                assignment_id=assignment_id,
+                last_slide=number,
+                furthest_slide=number,
             )
     except IntegrityError:
         # Another tab created the row between the update and the insert.
-        SectionProgress.objects.filter(user=user, section=section).update(**changes)
+        mine.update(**changes)
 
 
 # --- loading the course from content/ and exporting it back --------------------------------
@@ -102,13 +113,16 @@ class LoadReport:
 
 
 @transaction.atomic
-def course_load(*, spec: CourseSpec) -> LoadReport:
+def course_load(*, spec: CourseSpec, home: CoursePage | None = None) -> LoadReport:
     """Create or update the course pages so they match `spec`.
 
     Idempotent: a section whose content is unchanged is left alone; a changed one gets a new
     published revision (its history stays in Wagtail); a section no longer in content/ is
     unpublished, never deleted, because learners' records point at it. All in one transaction:
     any error leaves the database as it was.
+
+    The first course (content/) is the site's home page; a further course
+    (content/courses/<slug>/) is loaded with `home`, that first course, and sits beneath it.
     """
     from quizzes.services import quiz_sync_from_spec
 
@@ -126,17 +140,25 @@ def course_load(*, spec: CourseSpec) -> LoadReport:
 
     course = CoursePage.objects.filter(slug=spec.slug).first()
     if course is None:
-        root = Page.get_first_root_node()
-        course = root.add_child(
+        parent = home or Page.get_first_root_node()
+        course = parent.add_child(
             instance=CoursePage(title=spec.title, slug=spec.slug, summary=spec.summary)
         )
         course.save_revision().publish()
+        # Whom the course is first assigned to: course.yaml's job titles, else every staff
+        # member. After that the administrator's assignment rules decide.
+        if spec.assign_to:
+            for job_title in spec.assign_to:
+                assignment_rule_add(course_id=course.pk, job_title=job_title)
+        else:
+            assignment_rule_everyone(course_id=course.pk)
         report.created.append(f"course {spec.slug}")
     elif (course.title, course.summary, course.live) != (spec.title, spec.summary, True):
         course.title, course.summary = spec.title, spec.summary
         course.save_revision().publish()
         report.updated.append(f"course {spec.slug}")
-    _make_course_the_home_page(course)
+    if home is None:
+        _make_course_the_home_page(course)
 
     existing = {page.slug: page for page in SectionPage.objects.child_of(course)}
     for section_spec in spec.sections:

@@ -161,7 +161,7 @@ def test_hr_imports_the_roster_invites_the_new_people_and_opens_next_year(
     tab_to(page, f"Open {name} and assign {active} people")
     page.keyboard.press("Enter")
 
-    expect(page.get_by_text(f"{name} is open: {active} people assigned.")).to_be_visible()
+    expect(page.get_by_text(f"{name} is open: {active} assignments made.")).to_be_visible()
     expect(page.get_by_text(f"There are {active} matches")).to_be_visible()
     cycle = TrainingCycle.objects.get(name=name)
     assert Assignment.objects.filter(cycle=cycle).count() == active

@@ -17,7 +17,7 @@ from reports.services import reminders_send
 from staff.models import Assignment, Location, Staff, TrainingCycle
 from staff.services import invitations_send
 from tests.conftest import make_user
-from tests.helpers import run_tasks
+from tests.helpers import make_course, run_tasks
 
 NAME = ("Zoë", "O'Brien-Núñez")
 ESCAPES = ("&#x27;", "&#39;", "&amp;", "&quot;", "&lt;", "&gt;")
@@ -36,6 +36,7 @@ def assert_plain(message):
 
 @pytest.fixture
 def cycle(db):
+    make_course()
     return TrainingCycle.objects.create(
         name="2026-2027",
         starts_on=date(2026, 7, 1),
@@ -57,7 +58,9 @@ def zoe(cycle):
         hire_date=date(2015, 9, 1),
         user=user,
     )
-    Assignment.objects.create(staff=staff, cycle=cycle, kind="refresher", due_on=date(2026, 10, 1))
+    Assignment.objects.create(
+        staff=staff, cycle=cycle, course=make_course(), kind="refresher", due_on=date(2026, 10, 1)
+    )
     return staff
 
 

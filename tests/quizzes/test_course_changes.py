@@ -42,12 +42,16 @@ def test_last_years_passes_do_not_count_for_this_years_refresher(
 
     today = timezone.localdate()
     year = today.year if today.month >= 7 else today.year - 1
-    cycle_open(year=year - 1)
+    previous, _ = cycle_open(year=year - 1)
     cycle_open(year=year)
     pass_section(learner, sections[0])
+    # Those records were last year's: they point to last year's assignment.
+    last = staff_learner.assignments.get(cycle=previous)
     last_year = datetime(year, 3, 1, tzinfo=UTC)
-    Attempt.objects.update(started_at=last_year, submitted_at=last_year + timedelta(minutes=5))
-    SectionProgress.objects.update(updated_at=last_year)
+    Attempt.objects.update(
+        started_at=last_year, submitted_at=last_year + timedelta(minutes=5), assignment=last
+    )
+    SectionProgress.objects.update(updated_at=last_year, assignment=last)
 
     outline = course_outline(course=course, user=learner)
     assert outline[0].state == "not_started"
@@ -55,7 +59,7 @@ def test_last_years_passes_do_not_count_for_this_years_refresher(
 
     # Reading starts again from the first slide, and a new attempt is needed.
     learner_client.get(f"{sections[0].url}?slide=1")
-    progress = SectionProgress.objects.get(user=learner, section=sections[0])
+    progress = SectionProgress.objects.exclude(assignment=last).get(section=sections[0])
     assert (progress.last_slide, progress.furthest_slide) == (1, 1)
     attempt = pass_section(learner, sections[0])
     assert attempt.number == 2

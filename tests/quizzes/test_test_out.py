@@ -30,13 +30,16 @@ def refresher(assigned_learner, learner, sections):
 
 def start(client):
     response = client.post("/quiz/test-out/")
-    assert response.status_code == 302 and response["Location"] == "/quiz/test-out/answer/"
-    return selectors.test_out_attempts(user=client.user, submitted=False)
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/quiz/test-out/answer/?course={client.course.pk}"
+    )
+    return selectors.test_out_attempts(user=client.user, course=client.course, submitted=False)
 
 
 @pytest.fixture
-def refresher_client(learner_client, refresher):
-    learner_client.user = refresher
+def refresher_client(learner_client, refresher, course):
+    learner_client.user, learner_client.course = refresher, course
     return learner_client
 
 
@@ -70,7 +73,7 @@ def test_passing_every_section_leaves_only_the_signature(refresher_client, refre
     response = refresher_client.post(
         "/quiz/test-out/submit/", answers_for(attempts, perfect_sections=set(range(1, 8)))
     )
-    assert response["Location"] == "/quiz/test-out/result/"
+    assert response["Location"] == f"/quiz/test-out/result/?course={course.pk}"
     result = refresher_client.get("/quiz/test-out/result/").content.decode()
     assert "Passed (7 sections)" in result and "Sign the acknowledgement" in result
     outline = course_outline(course=course, user=refresher)

@@ -8,6 +8,7 @@ from quizzes.models import Attempt, Quiz
 from reports.models import LocationAccess
 from staff.models import Assignment, Location, Staff, TrainingCycle
 from tests.conftest import make_user
+from tests.helpers import make_course
 
 TODAY = date(2026, 10, 15)  # after the refresher due date (October 1)
 
@@ -32,6 +33,7 @@ def frozen_today(monkeypatch):
 
 @pytest.fixture
 def cycle(db):
+    make_course()
     return TrainingCycle.objects.create(
         name="2026-2027",
         starts_on=date(2026, 7, 1),
@@ -66,6 +68,7 @@ def add_staff(
     Assignment.objects.create(
         staff=staff,
         cycle=cycle,
+        course=make_course(),
         kind="refresher",
         due_on=due,
         completed_at=datetime(2026, 9, 20, tzinfo=UTC) if completed else None,
@@ -98,6 +101,7 @@ def district(cycle, sections):
         question_count=6,
         pass_mark=80,
         started_at=datetime(2026, 9, 1, tzinfo=UTC),
+        assignment=counselor.assignments.get(),
     )
     return {"riverside": riverside, "maple": maple}
 

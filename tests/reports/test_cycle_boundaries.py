@@ -1,5 +1,6 @@
-"""A cycle's records are counted by the district's days: an attempt at 11:30 p.m. local time
-on the cycle's last day belongs to that cycle, wherever UTC's date has already turned."""
+"""A cycle's records are those of its assignments (a foreign key), never decided by a date:
+an attempt at 11:30 p.m. local time on the cycle's last day belongs to that cycle, wherever
+UTC's date has already turned, and an attempt for last cycle's assignment stays there."""
 
 from datetime import UTC, datetime, time, timedelta
 
@@ -31,15 +32,21 @@ def test_an_attempt_late_on_the_last_evening_counts_in_that_cycle(
     assert with_activity(Assignment.objects.all()).get().has_activity
 
 
-def test_an_attempt_just_after_the_last_day_does_not(
+def test_an_attempt_for_last_cycles_assignment_counts_there_whatever_its_date(
     admin_client, assigned_learner, learner, sections
 ):
-    cycle = assigned_learner.assignments.get().cycle
-    pass_section(learner, sections[0])
+    from staff.services import cycle_open
     from training.models import SectionProgress
 
-    after = timezone.make_aware(datetime.combine(cycle.ends_on + timedelta(days=1), time(0, 30)))
-    _move_attempts_to(after)
-    SectionProgress.objects.update(updated_at=after)
-    assert cycle_records(cycle=cycle)["attempts"] == []
-    assert not with_activity(Assignment.objects.all()).get().has_activity
+    current = assigned_learner.assignments.get()
+    previous, _ = cycle_open(year=current.cycle.starts_on.year - 1)
+    last = assigned_learner.assignments.get(cycle=previous)
+    pass_section(learner, sections[0])
+    # Dated inside this cycle, but they are last cycle's records: the key decides, not the date.
+    Attempt.objects.update(assignment=last)
+    SectionProgress.objects.update(assignment=last)
+
+    assert cycle_records(cycle=current.cycle)["attempts"] == []
+    assert len(cycle_records(cycle=previous)["attempts"]) == 1
+    activity = dict(with_activity(Assignment.objects.all()).values_list("cycle", "has_activity"))
+    assert activity == {current.cycle_id: False, previous.pk: True}

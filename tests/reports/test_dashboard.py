@@ -103,6 +103,7 @@ def test_csv_export_holds_the_filtered_rows_and_neutralises_formulas(district_ad
         "Employee id",
         "Location",
         "Job title",
+        "Course",
         "Status",
         "Days overdue",
         "Due",

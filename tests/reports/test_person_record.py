@@ -12,6 +12,7 @@ from reports.groups import DISTRICT, HR, LOCATION
 from reports.models import LocationAccess
 from staff.models import Assignment, AssignmentAdjustment, Staff
 from tests.conftest import make_user
+from tests.helpers import make_course
 
 from .conftest import TODAY
 
@@ -230,8 +231,12 @@ def test_h20_an_attempt_late_on_a_cycles_last_day_belongs_to_that_cycle(hr_clien
         ends_on=date(2026, 6, 30),
         refresher_due_on=date(2025, 10, 1),
     )
-    Assignment.objects.create(
-        staff=staff, cycle=previous, kind="refresher", due_on=date(2025, 10, 1)
+    last = Assignment.objects.create(
+        staff=staff,
+        cycle=previous,
+        course=make_course(),
+        kind="refresher",
+        due_on=date(2025, 10, 1),
     )
     late = datetime(2026, 6, 30, 23, 30, tzinfo=ZoneInfo("America/New_York"))
     quiz = Attempt.objects.get(user=staff.user).quiz
@@ -246,6 +251,7 @@ def test_h20_an_attempt_late_on_a_cycles_last_day_belongs_to_that_cycle(hr_clien
         correct_count=6,
         score=100,
         passed=True,
+        assignment=last,
     )
     page = text(hr_client.get(f"/admin/completion/person/{staff.pk}/").content.decode())
     this_year = page[page.index("2026-2027") : page.index("2025-2026")]

@@ -69,7 +69,7 @@ def test_h21_downloading_a_records_archive_is_recorded(signed_cycle):
     assert entry.data["file"] == f"records-{cycle.name}.zip"
 
 
-def test_h21_hr_sees_roster_applies_cycle_openings_extensions_and_deactivations(db, client):
+def test_h21_hr_sees_roster_applies_cycle_openings_extensions_and_deactivations(db, client, course):
     from datetime import date
 
     from django.contrib.auth.models import Group

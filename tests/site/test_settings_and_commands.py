@@ -46,7 +46,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
-def test_load_demo_creates_the_accounts_and_staff_at_two_schools_once(db, settings, capsys):
+def test_load_demo_creates_the_accounts_and_staff_at_two_schools_once(db, course, settings, capsys):
     from staff.models import Assignment, Location, Staff
 
     settings.DEBUG = True
@@ -83,7 +83,7 @@ def test_load_demo_creates_the_accounts_and_staff_at_two_schools_once(db, settin
     assert not learner.has_perm("wagtailadmin.access_admin")
 
 
-def test_the_demo_staff_cover_each_kind_of_learner(db, settings):
+def test_the_demo_staff_cover_each_kind_of_learner(db, course, settings):
     from django.utils import timezone
 
     from staff.models import Assignment

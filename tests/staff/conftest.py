@@ -14,6 +14,19 @@ from staff.services import staff_create
 HR_PASSWORD = "keep-the-roster-1"  # noqa: S105 (a test account)
 
 
+@pytest.fixture(autouse=True)
+def a_course_for_everyone(request):
+    """As on a real site, there is a course every staff member is assigned (its rule), so the
+    cycles these tests open assign it."""
+    for database in ("transactional_db", "db"):
+        if database in request.fixturenames:
+            from tests.helpers import make_course
+
+            request.getfixturevalue(database)
+            make_course()
+            return
+
+
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)

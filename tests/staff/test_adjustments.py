@@ -27,12 +27,14 @@ from staff.services import (
     cycle_dates_for_year,
 )
 from tests.conftest import make_user
+from tests.helpers import make_course
 
 TODAY = date(2026, 10, 15)
 
 
 @pytest.fixture
 def cycle(db):
+    make_course()
     return TrainingCycle.objects.create(**cycle_dates_for_year(2026))
 
 
@@ -59,6 +61,7 @@ def assign(cycle, *, completed=False, user=None):
     return Assignment.objects.create(
         staff=staff,
         cycle=cycle,
+        course=make_course(),
         kind="refresher",
         due_on=cycle.refresher_due_on,
         completed_at=datetime(2026, 10, 3, 15, tzinfo=UTC) if completed else None,
@@ -195,6 +198,7 @@ def test_python_and_sql_status_agree_in_every_case(cycle, hr, sections):
         question_count=5,
         pass_mark=80,
         started_at=datetime(2026, 9, 2, tzinfo=UTC),
+        assignment=cases["in progress"],
     )
     Assignment.objects.filter(pk=cases["not started"].pk).update(due_on=date(2026, 11, 1))
     Assignment.objects.filter(pk=cases["in progress"].pk).update(due_on=date(2026, 11, 1))
@@ -245,7 +249,7 @@ def test_the_learner_sees_the_extended_due_date(client, cycle, hr, course, monke
     assignment_extend(
         assignment_id=assignment.pk, due_on=date(2027, 1, 15), reason="Leave", by=hr, today=TODAY
     )
-    current, _ = learner_assignments(user=user)
+    current, _ = learner_assignments(user=user, course_id=assignment.course_id)
     assert (current.due_on, current.status) == (date(2027, 1, 15), NOT_STARTED)
     client.force_login(user)
     html = client.get("/").content.decode()

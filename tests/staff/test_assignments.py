@@ -22,7 +22,7 @@ from staff.services import (
     invitations_send,
 )
 from tests.conftest import make_user
-from tests.helpers import run_tasks
+from tests.helpers import make_course, run_tasks
 
 CYCLE_2026 = cycle_dates_for_year(2026)
 
@@ -35,6 +35,12 @@ def test_the_default_cycle_follows_the_school_year():
         "refresher_due_on": date(2026, 10, 1),
         "new_hire_due_days": 30,
     }
+
+
+@pytest.fixture(autouse=True)
+def a_course(db):
+    """Every staff member is assigned the course (its rule): the cycles below assign it."""
+    return make_course()
 
 
 @pytest.fixture
@@ -95,12 +101,22 @@ def test_completed_beats_overdue_and_in_progress_needs_activity_in_this_cycle(cy
     staff = make_staff(user=user)
     cycle_open(year=2026)
     assignment = Assignment.objects.get(staff=staff)
-    # An attempt last school year does not make this year's training "in progress".
+    # An attempt for last school year's assignment does not make this year's "in progress".
+    last_year, _ = cycle_open(year=2025)
     quiz = Quiz.objects.get(section=sections[0])
-    old = Attempt.objects.create(user=user, quiz=quiz, number=1, question_count=5, pass_mark=80)
-    Attempt.objects.filter(pk=old.pk).update(started_at=datetime(2026, 3, 1, tzinfo=UTC))
+    Attempt.objects.create(
+        user=user,
+        quiz=quiz,
+        number=1,
+        question_count=5,
+        pass_mark=80,
+        assignment=Assignment.objects.get(staff=staff, cycle=last_year),
+        started_at=datetime(2026, 3, 1, tzinfo=UTC),
+    )
     assert assignment_status(assignment, today=date(2026, 9, 1)) == NOT_STARTED
-    Attempt.objects.create(user=user, quiz=quiz, number=2, question_count=5, pass_mark=80)
+    Attempt.objects.create(
+        user=user, quiz=quiz, number=2, question_count=5, pass_mark=80, assignment=assignment
+    )
     assert assignment_status(assignment, today=date(2026, 9, 1)) == IN_PROGRESS
     assignment.completed_at = datetime(2026, 10, 5, tzinfo=UTC)
     assert assignment_status(assignment, today=date(2026, 11, 1)) == COMPLETED
@@ -148,7 +164,7 @@ def test_the_learner_sees_their_assignment_and_history(client, db, course):
     assert current.refresher_due_on.strftime("%B %-d, %Y") in html
     assert "Annual refresher" in html
     assert f"{previous.name}: completed September 14, {year - 1}" in html
-    current_assignment, history = learner_assignments(user=user)
+    current_assignment, history = learner_assignments(user=user, course_id=course.pk)
     assert current_assignment.assignment.cycle == current and history[0].cycle == previous
 
 

@@ -145,7 +145,7 @@ def test_applying_assigns_exactly_what_open_cycle_would(hr_client, district):
     assert snapshot() == by_the_command
     assert len(by_the_command) == 5
     listing = hr_client.get(response["Location"]).content.decode()
-    assert f"{cycle.name} is open: 5 people assigned." in listing
+    assert f"{cycle.name} is open: 5 assignments made." in listing
 
 
 def test_applying_twice_creates_no_second_cycle_and_no_duplicate_assignment(hr_client, district):

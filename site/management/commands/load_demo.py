@@ -13,6 +13,13 @@ class Command(BaseCommand):
                 "Demo accounts have known passwords: load_demo runs only with DEBUG settings "
                 "(eupsite.settings.dev)."
             )
+        from training.models import CoursePage
+
+        if not CoursePage.objects.live().exists():
+            raise CommandError(
+                "There is no course to assign the demo staff: run `python manage.py "
+                "load_course` first (`make setup` runs both)."
+            )
         results = demo_accounts_ensure()
         staff = demo_staff_ensure()
         if verbosity:

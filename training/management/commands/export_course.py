@@ -46,5 +46,12 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(text, ending="")
             return
-        written = write_course(spec, output or settings.COURSE_CONTENT_DIR)
+        if output is None:
+            from training.selectors import primary_course
+
+            output = settings.COURSE_CONTENT_DIR
+            primary = primary_course()
+            if primary is not None and primary.slug != spec.slug:
+                output = output / "courses" / spec.slug  # where load_course reads it from
+        written = write_course(spec, output)
         self.stdout.write(self.style.SUCCESS(f"Wrote {len(written)} files to {written[0].parent}."))
