@@ -1,7 +1,6 @@
 """Files prepared in the background, as the Wagtail admin shows them: ask for one, see how it
 is going, download it. Each person sees and downloads only the files they asked for."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -10,7 +9,6 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from eupsite.audit import audit
-from staff.models import Location, TrainingCycle
 
 from . import selectors, services
 from .models import PreparedFile
@@ -20,22 +18,8 @@ Kind = PreparedFile.Kind
 DOWNLOAD_ACTION = "eup.file.download"
 
 
-class CertificatesZipForm(forms.Form):
-    location = forms.ModelChoiceField(queryset=Location.objects.order_by("name"))
-    cycle = forms.ModelChoiceField(queryset=TrainingCycle.objects.order_by("-starts_on"))
-
-
-class RecordsArchiveForm(forms.Form):
-    cycle = forms.ModelChoiceField(queryset=TrainingCycle.objects.order_by("-starts_on"))
-
-
 def request_forms_for(user) -> dict:
-    allowed = {}
-    if user.has_perm("certificates.view_certificate"):
-        allowed[Kind.CERTIFICATES_ZIP] = CertificatesZipForm
-    if user.has_perm("reports.view_all_locations"):
-        allowed[Kind.RECORDS_ARCHIVE] = RecordsArchiveForm
-    return allowed
+    return services.file_request_forms(user=user)
 
 
 @require_http_methods(["GET", "POST"])

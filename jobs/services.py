@@ -146,7 +146,7 @@ def file_prepare(*, prepared_file_id: int) -> str:
             "Ask for it again; if it fails again, tell your system administrator.",
         )
     try:
-        data, count = _FILE_BUILDERS[prepared.kind](prepared)
+        data, count = _FILE_BUILDERS[prepared.kind].build(prepared)
         prepared.file.save(prepared.filename, ContentFile(data), save=False)
     except OSError as exc:
         logger.error("Prepared file %s could not be written: %s", prepared.pk, exc)
@@ -205,13 +205,33 @@ class FileUnavailable(Exception):
     asked (a certificate's PDF that cannot be produced, say)."""
 
 
-# {PreparedFile.Kind: builder(prepared) -> (bytes, item count)}: jobs knows no domain app;
-# each app registers the files it builds (file_builder_register, from its AppConfig.ready).
-_FILE_BUILDERS: dict[str, object] = {}
+@dataclass(frozen=True)
+class FileBuilder:
+    """How one kind of prepared file is made: `build(prepared) -> (bytes, item count)`, the
+    form a person fills in to ask for it (its cleaned data goes to file_request), and the
+    permission that lets them."""
+
+    build: object
+    form_class: type
+    permission: str
 
 
-def file_builder_register(kind: str, builder) -> None:
-    _FILE_BUILDERS[kind] = builder
+# {PreparedFile.Kind: FileBuilder}: jobs knows no domain app; each app registers the files it
+# builds (file_builder_register, from its AppConfig.ready), as Wagtail's hooks work.
+_FILE_BUILDERS: dict[str, FileBuilder] = {}
+
+
+def file_builder_register(kind: str, build, *, form_class: type, permission: str) -> None:
+    _FILE_BUILDERS[kind] = FileBuilder(build=build, form_class=form_class, permission=permission)
+
+
+def file_request_forms(*, user) -> dict[str, type]:
+    """{kind: form class} of the files `user` may ask for, in the order of PreparedFile.Kind."""
+    return {
+        kind: _FILE_BUILDERS[kind].form_class
+        for kind in PreparedFile.Kind.values
+        if kind in _FILE_BUILDERS and user.has_perm(_FILE_BUILDERS[kind].permission)
+    }
 
 
 def prepared_files_prune(*, older_than: timedelta | None = None) -> int:

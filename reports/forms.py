@@ -1,8 +1,10 @@
-"""Forms of the person record: extend a due date, exempt from a cycle. Both need a reason."""
+"""Forms of the person record (extend a due date, exempt from a cycle: both need a reason),
+and of asking for a records archive."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from staff.models import TrainingCycle
 from staff.services import REASON_LIMIT
 
 REASON_HELP = _("Kept with the record and shown in the staff report, e.g. long-term leave.")
@@ -35,3 +37,9 @@ class ExemptionForm(forms.Form):
         help_text=REASON_HELP,
         error_messages={"required": _("Give a reason: it is kept with the record.")},
     )
+
+
+class RecordsArchiveForm(forms.Form):
+    """What an administrator asks the worker for: the records archive of one cycle."""
+
+    cycle = forms.ModelChoiceField(queryset=TrainingCycle.objects.order_by("-starts_on"))
