@@ -417,3 +417,28 @@ def policy_version_publish(*, version_id: int, user) -> int:
             asked=asked,
         )
     return asked
+
+
+class PolicySignatures:
+    """Who signed which policy text, as the course loader asks it (registered for
+    training.services.POLICY_SIGNATURES_HOOK): a version somebody signed never changes."""
+
+    @staticmethod
+    def any_signed() -> bool:
+        return Acknowledgement.objects.exists()
+
+    @staticmethod
+    def text_signed(*, text_sha256: str) -> bool:
+        return Acknowledgement.objects.filter(text_sha256=text_sha256).exists()
+
+    @staticmethod
+    def count(*, version) -> int:
+        return Acknowledgement.objects.filter(policy_version=version).count()
+
+    @staticmethod
+    def attach_unversioned(*, version) -> None:
+        """Signatures made before versions were kept carry only the hash of the text they
+        signed: tie each to the version with that text."""
+        Acknowledgement.objects.filter(policy_version=None, text_sha256=version.text_sha256).update(
+            policy_version=version
+        )

@@ -9,6 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from eupsite.audit import audit_actions_register
 from eupsite.permissions import PermissionMenuItem, ViewOnlyPolicy
 from training.models import COURSE_PAGE_CONTEXT_HOOK
+from training.services import POLICY_SIGNATURES_HOOK
 
 from . import admin_views
 from .models import Certificate
@@ -141,6 +142,13 @@ def certificate_audit_actions(actions):
             ),
         },
     )
+
+
+@hooks.register(POLICY_SIGNATURES_HOOK)
+def policy_signatures():
+    from .services import PolicySignatures
+
+    return PolicySignatures
 
 
 @hooks.register(COURSE_PAGE_CONTEXT_HOOK)

@@ -199,3 +199,19 @@ def read_quiz_settings(reader, value: Any) -> dict:
         if item != QUIZ_DEFAULTS[key]:
             result[key] = item
     return result
+
+
+def read_section_quiz(
+    reader, data, *, documents: set[str], question_keys: dict[str, str]
+) -> tuple[dict, list[dict]]:
+    """(quiz settings, questions) of one section file's "quiz" and "questions", checked: each
+    question's key is unique in the course (`question_keys` collects them across sections)
+    and the bank is big enough for what an attempt draws."""
+    questions = []
+    if "questions" in data:
+        items = reader.items(data, "questions", path="")
+        questions = read_questions(reader, items, documents=documents)
+        check_question_keys(reader, items, questions, seen=question_keys)
+    quiz = read_quiz_settings(reader, data["quiz"]) if "quiz" in data else {}
+    check_bank_size(reader, data, settings=quiz, questions=questions)
+    return quiz, questions

@@ -18,6 +18,7 @@ from eupsite.district_time import datetime_text
 from eupsite.parsing import number_from_request
 from training.models import SectionPage
 
+from .content import read_section_quiz
 from .models import QUESTION_TYPES, Attempt, AttemptQuestion, Choice, Question, Quiz
 
 # Messages a learner may read; tests assert on them.
@@ -568,3 +569,13 @@ def test_out_submit(*, user, course, data) -> list[Attempt]:
         for attempt, items, answers in graded:
             _grade(attempt, items, answers)
     return attempts
+
+
+class QuizContent:
+    """The quizzes' part of the course content, as training's loader and exporter use it
+    (registered for training.content.QUIZ_CONTENT_HOOK)."""
+
+    read = staticmethod(read_section_quiz)
+    sync = staticmethod(quiz_sync_from_spec)
+    export = staticmethod(quiz_export)
+    defaults = QUIZ_DEFAULTS

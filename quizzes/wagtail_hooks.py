@@ -8,6 +8,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from training.content import QUIZ_CONTENT_HOOK
 from training.models import COURSE_PAGE_CONTEXT_HOOK
 from training.selectors import SECTION_ASSESSMENT_HOOK
 
@@ -115,6 +116,14 @@ def course_page_test_out(*, course, request, context):
     context["test_out_offered"] = not context["test_out_open"] and test_out_offered(
         user=request.user, course=course
     )
+
+
+@hooks.register(QUIZ_CONTENT_HOOK)
+def quiz_content():
+    """Each section's quiz settings and question bank in content/: read, loaded, exported."""
+    from .services import QuizContent
+
+    return QuizContent
 
 
 @hooks.register(SECTION_ASSESSMENT_HOOK)

@@ -459,6 +459,21 @@ def read_policy_texts(content_dir: Path, sources: list[dict]) -> dict[str, str]:
     return texts
 
 
+# Hook name: the app that quizzes sections (quizzes) registers fn() -> its part of the course
+# content (a QuizContent: it reads, syncs and exports each section's "quiz" and "questions");
+# training never imports it.
+QUIZ_CONTENT_HOOK = "training_quiz_content"
+
+
+def quiz_content():
+    """The registered QuizContent, or None when no installed app quizzes sections."""
+    from wagtail import hooks
+
+    for provider in hooks.get_hooks(QUIZ_CONTENT_HOOK):
+        return provider()
+    return None
+
+
 def read_section(
     path: Path,
     *,
@@ -467,33 +482,26 @@ def read_section(
     documents: set[str],
     question_keys: dict[str, str] | None = None,
 ) -> SectionSpec:
-    from quizzes.content import (
-        check_bank_size,
-        check_question_keys,
-        read_questions,
-        read_quiz_settings,
-    )
-
+    quiz_part = quiz_content()
     reader = _Reader(path)
     data = reader.mapping(
         read_yaml(path),
         path="",
-        allowed={"title", "summary", "slides", "quiz", "questions"},
+        allowed={"title", "summary", "slides"} | ({"quiz", "questions"} if quiz_part else set()),
         required={"title", "slides"},
     )
     slides = [
         _read_slide(reader, slide, path=f"slides[{i}]", documents=documents)
         for i, slide in enumerate(reader.items(data, "slides", path=""))
     ]
-    questions = []
-    if "questions" in data:
-        items = reader.items(data, "questions", path="")
-        questions = read_questions(reader, items, documents=documents)
-        check_question_keys(
-            reader, items, questions, seen=question_keys if question_keys is not None else {}
+    quiz, questions = {}, []
+    if quiz_part is not None:
+        quiz, questions = quiz_part.read(
+            reader,
+            data,
+            documents=documents,
+            question_keys=question_keys if question_keys is not None else {},
         )
-    quiz = read_quiz_settings(reader, data["quiz"]) if "quiz" in data else {}
-    check_bank_size(reader, data, settings=quiz, questions=questions)
     return SectionSpec(
         order=order,
         slug=slug,

@@ -13,12 +13,13 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.text import slugify
+from wagtail import hooks
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from staff.services import assignment_rule_add, assignment_rule_everyone
 
-from .content import SLIDE_FIELDS, ContentError, CourseSpec, SectionSpec
+from .content import SLIDE_FIELDS, ContentError, CourseSpec, SectionSpec, quiz_content
 from .models import (
     CoursePage,
     PolicyVersion,
@@ -124,8 +125,7 @@ def course_load(*, spec: CourseSpec, home: CoursePage | None = None) -> LoadRepo
     The first course (content/) is the site's home page; a further course
     (content/courses/<slug>/) is loaded with `home`, that first course, and sits beneath it.
     """
-    from quizzes.services import quiz_sync_from_spec
-
+    quiz_part = quiz_content()
     report = LoadReport()
     for source in spec.sources:
         SourceDocument.objects.update_or_create(
@@ -176,7 +176,7 @@ def course_load(*, spec: CourseSpec, home: CoursePage | None = None) -> LoadRepo
             report.updated.append(section_spec.slug)
         else:
             report.unchanged.append(section_spec.slug)
-        quiz_changed = quiz_sync_from_spec(
+        quiz_changed = quiz_part is not None and quiz_part.sync(
             section=page, settings=section_spec.quiz, questions=section_spec.questions
         )
         if quiz_changed and section_spec.slug in report.unchanged:
@@ -191,12 +191,42 @@ def course_load(*, spec: CourseSpec, home: CoursePage | None = None) -> LoadRepo
     return report
 
 
+# Hook name: the app that keeps signatures (certificates) registers fn() -> its
+# PolicySignatures, which tells the loader who signed what; training never imports it.
+POLICY_SIGNATURES_HOOK = "training_policy_signatures"
+
+
+class _NoSignatures:
+    """Without an app that keeps signatures, nobody has signed anything."""
+
+    @staticmethod
+    def any_signed() -> bool:
+        return False
+
+    @staticmethod
+    def text_signed(*, text_sha256: str) -> bool:
+        return False
+
+    @staticmethod
+    def count(*, version) -> int:
+        return 0
+
+    @staticmethod
+    def attach_unversioned(*, version) -> None:
+        return None
+
+
+def _policy_signatures():
+    for provider in hooks.get_hooks(POLICY_SIGNATURES_HOOK):
+        return provider()
+    return _NoSignatures
+
+
 def policy_versions_load(*, course: CoursePage, versions: list[dict], report: LoadReport) -> None:
     """Make the course's policy versions match content/acknowledgement/. A version someone
     signed never changes: changing its text is refused (add a version instead). Versions no
     longer in content/ stay, because signatures point to them."""
-    from certificates.models import Acknowledgement
-
+    signatures = _policy_signatures()
     # A section removed from content/ stays (unpublished) and may still be named by a version.
     slugs = set(SectionPage.objects.child_of(course).values_list("slug", flat=True))
     for spec in versions:
@@ -230,14 +260,14 @@ def policy_versions_load(*, course: CoursePage, versions: list[dict], report: Lo
             # a material change to signed policies waits for an administrator to publish it.
             # So is a version people already signed (before versions were kept, their
             # signatures carry its hash): it was in force.
-            nobody_signed = not Acknowledgement.objects.exists()
-            was_signed = Acknowledgement.objects.filter(text_sha256=fields["text_sha256"]).exists()
+            nobody_signed = not signatures.any_signed()
+            was_signed = signatures.text_signed(text_sha256=fields["text_sha256"])
             if not spec["material"] or nobody_signed or was_signed:
                 fields["published_at"] = timezone.now()
             version = PolicyVersion.objects.create(course=course, number=spec["version"], **fields)
             report.created.append(label)
         elif policy_version_as_dict(version) != spec:
-            signed = Acknowledgement.objects.filter(policy_version=version).count()
+            signed = signatures.count(version=version)
             if signed and version.text_sha256 != fields["text_sha256"]:
                 raise ContentError(
                     Path("acknowledgement") / f"{spec['version']}.yaml",
@@ -250,9 +280,7 @@ def policy_versions_load(*, course: CoursePage, versions: list[dict], report: Lo
             report.updated.append(label)
         # Signatures made before versions were kept in the database carry only the hash of
         # the text they signed: this ties each to its version.
-        Acknowledgement.objects.filter(policy_version=None, text_sha256=version.text_sha256).update(
-            policy_version=version
-        )
+        signatures.attach_unversioned(version=version)
 
 
 def policy_version_as_dict(version: PolicyVersion) -> dict:
@@ -385,8 +413,7 @@ def section_as_dict(page: SectionPage) -> dict:
 
 def course_export(*, slug: str | None = None) -> CourseSpec:
     """The course as it stands in the CMS (live sections, in order) as a CourseSpec."""
-    from quizzes.services import quiz_export
-
+    quiz_part = quiz_content()
     courses = CoursePage.objects.all()
     course = courses.get(slug=slug) if slug else courses.order_by("path").first()
     if course is None:
@@ -396,7 +423,7 @@ def course_export(*, slug: str | None = None) -> CourseSpec:
         SectionPage.objects.child_of(course).live().order_by("path"), start=1
     ):
         data = section_as_dict(page)
-        quiz_settings, questions = quiz_export(section=page)
+        quiz_settings, questions = quiz_part.export(section=page) if quiz_part else ({}, [])
         sections.append(
             SectionSpec(
                 order=order,

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from training.content import write_course
+from training.content import quiz_content, write_course
 from training.models import CoursePage
 from training.services import course_export
 
@@ -32,13 +32,13 @@ class Command(BaseCommand):
         except CoursePage.DoesNotExist as exc:
             raise CommandError(str(exc) or f'No course with the slug "{course}".') from exc
         if format == "json":
-            from quizzes.services import QUIZ_DEFAULTS
-
+            quiz_part = quiz_content()
+            defaults = quiz_part.defaults if quiz_part else {}
             data = spec.as_dict()
             # Every setting of every quiz, defaults included: a reader of the JSON need not
             # know them (how many questions an attempt draws, above all).
             for section in data["sections"]:
-                section["quiz"] = QUIZ_DEFAULTS | section.get("quiz", {})
+                section["quiz"] = defaults | section.get("quiz", {})
             text = json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder) + "\n"
             if output:
                 output.write_text(text, encoding="utf-8")
