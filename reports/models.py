@@ -1,34 +1,21 @@
-"""Who may see which staff in the reports, and which reminders were sent."""
+"""Who may read the completion reports, and which reminders were sent."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class LocationAccess(models.Model):
-    """A location administrator (principal, department head) sees the staff of the locations
-    listed here. District administrators (permission reports.view_all_locations) see all."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="location_access"
-    )
-    location = models.ForeignKey(
-        "staff.Location", on_delete=models.CASCADE, related_name="administrators"
-    )
+class ReportsAccess(models.Model):
+    """The permissions of reading completion reports. No table: who administers which location
+    is staff.LocationAccess."""
 
     class Meta:
-        verbose_name = _("location administrator")
-        verbose_name_plural = _("location administrators")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "location"], name="location_access_once")
-        ]
+        managed = False
+        default_permissions = ()
         permissions = [
             ("view_completion_reports", "Can view completion reports"),
             ("view_all_locations", "Can view every location's staff in reports"),
         ]
-
-    def __str__(self):
-        return f"{self.user} – {self.location}"
 
 
 class ReminderLog(models.Model):

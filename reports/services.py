@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from jobs.models import OutgoingEmail
 from jobs.services import email_queue
-from staff.models import Assignment, TrainingCycle
+from staff.models import Assignment, LocationAccess, TrainingCycle
 from staff.selectors import EXEMPT, OVERDUE, with_status
 from staff.services import cycle_current
 
-from .models import DigestLog, LocationAccess, ReminderLog
+from .models import DigestLog, ReminderLog
 from .selectors import SKIP_NO_EMAIL, SKIP_RECENT, reminder_skip_reason, with_reminder_facts
 
 

@@ -150,8 +150,7 @@ def demo_staff_ensure() -> list[tuple[DemoStaff, bool]]:
 
     from django.utils import timezone
 
-    from reports.models import LocationAccess
-    from staff.models import Assignment, Location, Staff
+    from staff.models import Assignment, Location, LocationAccess, Staff
     from staff.services import assignment_extend, assignments_ensure, cycle_open, staff_create
     from training.selectors import primary_course
 

@@ -436,3 +436,23 @@ def _shown(field: str, value) -> str:
     if field == "hire_date":
         return formats.date_format(date.fromisoformat(value), "M j, Y")
     return str(value)
+
+
+class LocationAccess(models.Model):
+    """A location administrator (principal, department head) sees the staff of the locations
+    listed here. District administrators (permission reports.view_all_locations) see all."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="location_access"
+    )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="administrators")
+
+    class Meta:
+        verbose_name = _("location administrator")
+        verbose_name_plural = _("location administrators")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "location"], name="location_access_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.location}"

@@ -22,7 +22,6 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from eupsite.audit import audit_actions_register
 from eupsite.permissions import PermissionMenuItem
-from reports.models import LocationAccess
 
 from . import admin_staff, admin_views, selectors
 from .admin_staff import (
@@ -34,7 +33,7 @@ from .admin_staff import (
 )
 from .cycle_admin import TrainingCycleViewSet
 from .forms import StaffAdminForm
-from .models import Assignment, Location, Staff, TrainingCycle
+from .models import Assignment, Location, LocationAccess, Staff, TrainingCycle
 from .rules_admin import AssignmentRuleViewSet, assignment_rules_apply_view
 from .selectors import invitations_plan
 from .services import (

@@ -90,7 +90,7 @@ def seed(
     from django.db import transaction
     from django.utils import timezone
 
-    from reports.groups import DISTRICT
+    from staff.groups import DISTRICT
     from staff.models import Assignment, Staff
     from staff.roster import roster_plan
     from staff.services import cycle_dates_for_year, cycle_open, roster_apply

@@ -4,13 +4,13 @@ from django.db import migrations
 
 
 def create_groups(apps, schema_editor):
-    from reports.groups import admin_groups_ensure
+    from staff.groups import admin_groups_ensure
 
     admin_groups_ensure(apps)
 
 
 def remove_groups(apps, schema_editor):
-    from reports.groups import DISTRICT, LOCATION
+    from staff.groups import DISTRICT, LOCATION
 
     apps.get_model("auth", "Group").objects.filter(name__in=[DISTRICT, LOCATION]).delete()
 

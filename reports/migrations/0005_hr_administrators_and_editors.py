@@ -6,14 +6,14 @@ from django.db import migrations
 
 
 def ensure_groups(apps, schema_editor):
-    from reports.groups import admin_groups_ensure, page_and_collection_permissions_ensure
+    from staff.groups import admin_groups_ensure, page_and_collection_permissions_ensure
 
     admin_groups_ensure(apps)
     page_and_collection_permissions_ensure(apps)
 
 
 def remove_hr_group(apps, schema_editor):
-    from reports.groups import HR
+    from staff.groups import HR
 
     apps.get_model("auth", "Group").objects.filter(name=HR).delete()
 

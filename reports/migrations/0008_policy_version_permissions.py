@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def add_permissions(apps, schema_editor):
-    from reports.groups import admin_groups_ensure
+    from staff.groups import admin_groups_ensure
 
     admin_groups_ensure(apps)
 

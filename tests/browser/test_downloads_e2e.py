@@ -4,7 +4,7 @@ import zipfile
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from reports.groups import DISTRICT
+from staff.groups import DISTRICT
 from staff.services import cycle_open
 from tests.conftest import make_user
 from tests.helpers import run_tasks

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from certificates.models import Acknowledgement, Certificate
 from certificates.pdf import render_certificate
 from certificates.services import acknowledgement_sign
-from reports.groups import DISTRICT
+from staff.groups import DISTRICT
 from reports.records import records_files
 from tests.conftest import make_user
 

@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from jobs.models import PreparedFile
 from jobs.services import file_request, tasks_recover
-from reports.groups import DISTRICT
+from staff.groups import DISTRICT
 from staff.models import TrainingCycle
 from tests.certificates.conftest import sign
 from tests.conftest import make_user

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.utils.html import escape
 
 from quizzes.models import Question, Quiz, SingleChoiceQuestion
-from reports.groups import EDITORS
+from staff.groups import EDITORS
 from tests.conftest import make_user
 from tests.quizzes.test_admin import _choice_formset
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
-from reports.groups import DISTRICT, HR, LOCATION
+from staff.groups import DISTRICT, HR, LOCATION
 from reports.models import LocationAccess
 from staff.models import Assignment, AssignmentAdjustment, Staff
 from tests.conftest import make_user

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from reports.groups import HR, LOCATION
+from staff.groups import HR, LOCATION
 from staff.models import Location, Staff
 from staff.services import staff_create
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
-from reports.groups import EDITORS
+from staff.groups import EDITORS
 from tests.conftest import make_user
 from training.blocks import SourceBlock
 from training.models import SectionPage, SourceDocument

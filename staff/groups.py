@@ -1,5 +1,7 @@
-"""The administrator groups of the product and their permissions. Used by the migration that
-creates them and by `manage.py setup_admin_groups` (which puts them back after a flush)."""
+"""The administrator groups of the product and their permissions. Used by the migrations that
+create them and by `manage.py setup_admin_groups` (which puts them back after a flush). They
+live beside the staff they scope; the permissions they grant are named by string, so this
+module imports no app above staff."""
 
 DISTRICT = "District administrators"
 HR = "HR administrators"
@@ -22,7 +24,7 @@ AUDIT_VIEW_PERMISSIONS = [
     "staff.view_trainingcycle",
     "staff.view_assignment",
     "jobs.view_preparedfile",
-    "reports.view_locationaccess",
+    "staff.view_locationaccess",
 ]
 
 GROUP_PERMISSIONS = {
@@ -115,9 +117,11 @@ def admin_groups_ensure(apps) -> None:
                 content_type__app_label=app_label, codename=codename
             ).first()
             if permission is None:
-                if ContentType.objects.filter(app_label=app_label).exists():
+                if apps is global_apps and ContentType.objects.filter(app_label=app_label).exists():
                     raise LookupError(f"No permission {full}: is the name right?")
-                continue  # that app is not migrated yet; its own later migration adds it
+                # In a migration: that model is not migrated yet; its own later migration adds
+                # the permission.
+                continue
             group.permissions.add(permission)
 
 

@@ -1,7 +1,7 @@
 from django.apps import apps
 from django.core.management.base import BaseCommand
 
-from reports.groups import (
+from staff.groups import (
     GROUP_PERMISSIONS,
     admin_groups_ensure,
     page_and_collection_permissions_ensure,
