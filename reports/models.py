@@ -17,6 +17,9 @@ class ReportsAccess(models.Model):
             ("view_all_locations", "Can view every location's staff in reports"),
         ]
 
+    def __str__(self):
+        return "completion reports"
+
 
 class ReminderLog(models.Model):
     """One reminder e-mail sent to a staff member about one assignment: by the daily command

@@ -5,8 +5,7 @@ import re
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from reports.models import LocationAccess
-from staff.models import Staff
+from staff.models import LocationAccess, Staff
 from tests.conftest import make_user
 
 from .conftest import serious_axe_violations

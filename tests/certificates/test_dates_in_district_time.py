@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from certificates.models import Acknowledgement, Certificate
 from certificates.pdf import render_certificate
 from certificates.services import acknowledgement_sign
-from staff.groups import DISTRICT
 from reports.records import records_files
+from staff.groups import DISTRICT
 from tests.conftest import make_user
 
 # 11:30 p.m. on December 13, 2026 in New York: already December 14 in UTC.

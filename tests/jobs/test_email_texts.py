@@ -12,9 +12,8 @@ from django.core import mail
 
 from jobs.models import PreparedFile
 from jobs.services import file_request
-from reports.models import LocationAccess
 from reports.services import reminders_send
-from staff.models import Assignment, Location, Staff, TrainingCycle
+from staff.models import Assignment, Location, LocationAccess, Staff, TrainingCycle
 from staff.services import invitations_send
 from tests.conftest import make_user
 from tests.helpers import make_course, run_tasks

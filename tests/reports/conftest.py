@@ -5,8 +5,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from quizzes.models import Attempt, Quiz
-from reports.models import LocationAccess
-from staff.models import Assignment, Location, Staff, TrainingCycle
+from staff.models import Assignment, Location, LocationAccess, Staff, TrainingCycle
 from tests.conftest import make_user
 from tests.helpers import make_course
 

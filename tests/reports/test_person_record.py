@@ -9,8 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from staff.groups import DISTRICT, HR, LOCATION
-from reports.models import LocationAccess
-from staff.models import Assignment, AssignmentAdjustment, Staff
+from staff.models import Assignment, AssignmentAdjustment, LocationAccess, Staff
 from tests.conftest import make_user
 from tests.helpers import make_course
 

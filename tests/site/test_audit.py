@@ -130,8 +130,7 @@ def test_h21_principals_are_not_shown_the_audit_trail(db, client):
 def test_h21_changes_to_location_administrators_are_recorded(db, client):
     from django.contrib.auth.models import Group
 
-    from reports.models import LocationAccess
-    from staff.models import Location
+    from staff.models import Location, LocationAccess
     from tests.conftest import make_user
 
     it = get_user_model().objects.create_superuser("it@district.example", password="x")

@@ -157,8 +157,8 @@ def test_export_writes_the_second_course_back_where_load_reads_it(two_courses, t
 def test_reminders_and_the_principals_digest_name_each_course(teacher, two_courses):
     from django.core import mail
 
-    from reports.models import LocationAccess
     from reports.services import reminders_send
+    from staff.models import LocationAccess
     from tests.helpers import run_tasks
 
     principal = make_user("principal@district.example")
