@@ -35,8 +35,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -159,8 +157,10 @@ def main() -> int:
     base_url = f"http://{HOST}:{port}"
     server_log = work / "gunicorn.log"
     server = start_gunicorn(port=port, workers=workers, env=env, log=server_log, work=work)
+    from bench.gunicorn_process import stop_gunicorn, wait_until_up
+
     try:
-        wait_until_up(base_url, server)
+        wait_until_up(f"{base_url}/accounts/login/", server)
         print(f"gunicorn: {workers} sync workers at {base_url} (log: {server_log})")
         pools = AccountPools(data)
         plan = list(args.steps)
@@ -343,34 +343,6 @@ def start_gunicorn(*, port: int, workers: int, env: dict, log: Path, work: Path)
     return subprocess.Popen(  # noqa: S603 - fixed command, our own virtualenv
         command, cwd=ROOT, env={**os.environ, **env}, start_new_session=True
     )
-
-
-def wait_until_up(base_url: str, server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 only
-        f"{base_url}/accounts/login/", headers={"X-Forwarded-Proto": "https"}
-    )
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}: see its log")
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s")
-
-
-def stop_gunicorn(server) -> None:
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGTERM)  # graceful: workers finish their request
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)  # the group we created for it
-        server.wait()
 
 
 def read_server_errors(log: Path) -> list[str]:

@@ -19,14 +19,11 @@ import os
 import platform
 import re
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import date, datetime
 from pathlib import Path
 
@@ -93,15 +90,17 @@ def main() -> int:
     port = _free_port()
     server = _start_gunicorn(port=port, workers=workers, log=work / "gunicorn.log")
     rates: dict[str, list[float]] = {name: [] for name in PAGES}
+    from bench.gunicorn_process import stop_gunicorn, wait_until_up
+
     try:
-        _wait_until_up(f"http://{HOST}:{port}/health/", server)
+        wait_until_up(f"http://{HOST}:{port}/health/", server)
         for url in PAGES.values():  # warm every worker's caches and imports once
             _wrk(f"http://{HOST}:{port}{url}", script, seconds=2)
         for _ in range(ROUNDS):
             for name, url in PAGES.items():
                 rates[name].append(_wrk(f"http://{HOST}:{port}{url}", script, seconds=SECONDS))
     finally:
-        _stop(server)
+        stop_gunicorn(server)
     _report(rates=rates, cpu=cpu, queries=queries, workers=workers)
     return 0
 
@@ -248,31 +247,6 @@ def _start_gunicorn(*, port: int, workers: int, log: Path):
         str(log),
     ]
     return subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), start_new_session=True)  # noqa: S603
-
-
-def _wait_until_up(url: str, server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}: see its log")
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    raise SystemExit("gunicorn did not answer within a minute")
-
-
-def _stop(server) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def _report(*, rates, cpu, queries, workers) -> None:
