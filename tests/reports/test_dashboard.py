@@ -187,7 +187,7 @@ def test_location_administrators_are_assigned_in_the_admin(maple_principal, djan
     root = django_user_model.objects.create_superuser("root@district.example", password="pw")
     client = Client()
     client.force_login(root)
-    response = client.get("/admin/snippets/reports/locationaccess/")
+    response = client.get("/admin/snippets/staff/locationaccess/")
     assert response.status_code == 200
     assert "principal@district.example" in response.content.decode()
 

@@ -139,7 +139,7 @@ def test_h21_changes_to_location_administrators_are_recorded(db, client):
     principal.groups.add(Group.objects.get(name="Location administrators"))
     maple = Location.objects.create(name="Maple")
     response = client.post(
-        "/admin/snippets/reports/locationaccess/add/",
+        "/admin/snippets/staff/locationaccess/add/",
         {"user": principal.pk, "location": maple.pk},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
