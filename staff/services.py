@@ -13,6 +13,7 @@ from typing import Protocol
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -465,13 +466,14 @@ def staff_set_active(*, staff_ids: Iterable[int], active: bool) -> int:
 
 
 def _sessions_end(*, user_ids: set[int]) -> int:
-    """Delete the sessions of these people. Sessions are rows in the database (the default
-    SESSION_ENGINE), keyed by a random id with the user id inside the encoded data, so finding
-    someone's sessions means decoding the unexpired ones: at most a working day's worth
-    (SESSION_COOKIE_AGE), read in chunks."""
+    """Delete the sessions of these people. Sessions are rows in the database (with a copy in
+    the cache: SESSION_ENGINE is cached_db), keyed by a random id with the user id inside the
+    encoded data, so finding someone's sessions means decoding the unexpired ones: at most a
+    working day's worth (SESSION_COOKIE_AGE), read in chunks."""
     if not user_ids:
         return 0
-    Session = import_module(settings.SESSION_ENGINE).SessionStore.get_model_class()
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    Session = SessionStore.get_model_class()
     wanted = {str(pk) for pk in user_ids}
     ended = []
     live = Session.objects.filter(expire_date__gt=timezone.now())
@@ -480,9 +482,11 @@ def _sessions_end(*, user_ids: set[int]) -> int:
             ended.append(session.session_key)
     deleted = 0
     for start in range(0, len(ended), BATCH_SIZE):
-        deleted += Session.objects.filter(
-            session_key__in=ended[start : start + BATCH_SIZE]
-        ).delete()[0]
+        batch = ended[start : start + BATCH_SIZE]
+        deleted += Session.objects.filter(session_key__in=batch).delete()[0]
+        prefix = getattr(SessionStore, "cache_key_prefix", None)
+        if prefix is not None:
+            caches[settings.SESSION_CACHE_ALIAS].delete_many([prefix + key for key in batch])
     return deleted
 
 

@@ -1,6 +1,7 @@
 """The course as Wagtail pages: one CoursePage, one SectionPage per section, slides in a
 StreamField. Where a learner has got to in each section is kept in SectionProgress."""
 
+import uuid
 from dataclasses import replace
 
 from django.conf import settings
@@ -49,7 +50,22 @@ class SourceDocument(models.Model):
 COURSE_PAGE_CONTEXT_HOOK = "training_course_page_context"
 
 
-class CoursePage(Page):
+class KeptInMemoryMixin:
+    """A course or section page as training.content_cache keeps it for serving: its view
+    restrictions come from memory too. Pages read from the database (the admin's) are unchanged:
+    the admin asks for a queryset it can order."""
+
+    kept_in_memory = False
+
+    def get_view_restrictions(self):
+        if self.kept_in_memory and not self.alias_of_id:
+            from .content_cache import view_restrictions
+
+            return view_restrictions(path=self.path)
+        return super().get_view_restrictions()
+
+
+class CoursePage(KeptInMemoryMixin, Page):
     summary = models.TextField(_("summary"), blank=True)
     minimum_minutes_per_section = models.PositiveSmallIntegerField(
         _("minimum minutes per section"),
@@ -79,6 +95,15 @@ class CoursePage(Page):
     class Meta:
         verbose_name = _("course")
 
+    def route(self, request, path_components):
+        if self.kept_in_memory and path_components:
+            from .selectors import course_structure
+
+            child = course_structure(course=self).children_by_slug.get(path_components[0])
+            if child is not None:
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def serve(self, request, *args, **kwargs):
         if not request.user.is_authenticated and not getattr(request, "is_preview", False):
             return redirect_to_login(request.get_full_path())
@@ -107,7 +132,7 @@ class CoursePage(Page):
         return context
 
 
-class SectionPage(Page):
+class SectionPage(KeptInMemoryMixin, Page):
     summary = models.TextField(_("summary"), blank=True)
     body = StreamField(SlideStreamBlock(), verbose_name=_("slides"))
 
@@ -316,3 +341,22 @@ class PolicyVersion(models.Model):
 
 def policy_text(title: str, paragraphs: list[str]) -> str:
     return "\n\n".join([title, *paragraphs])
+
+
+class ContentVersion(models.Model):
+    """Changes whenever what learners are shown changes: a page published, moved or deleted,
+    the site, a view restriction, a source document, a policy version, a quiz's questions.
+    Every process keeps the course's structure in memory and reads this value once per request
+    (training.content_cache), so a change made through one process is seen at once by every
+    other one, on every host. The change and the new value commit together; a value is never
+    used twice, so a change rolled back cannot pass for a later one."""
+
+    value = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="content_version_single_row")
+        ]
+
+    def __str__(self):
+        return str(self.value)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from wagtail.models import Page
+
 from eupsite.parsing import number_from_request
 
 from .models import CoursePage, SectionPage, SectionProgress, SlideView, SourceDocument
@@ -133,8 +135,41 @@ def course_for_request(value: str | None) -> CoursePage | None:
     return CoursePage.objects.live().filter(pk=course_id).first()
 
 
+@dataclass(frozen=True)
+class CourseStructure:
+    """What every learner's view of a course shares: its live sections in order, the live pages
+    beneath it by address, which sections have questions, and from when a material policy
+    change counts (see reading_since). Kept in memory between content changes."""
+
+    sections: tuple[SectionPage, ...]
+    children_by_slug: dict[str, Page]
+    with_questions: frozenset[int]
+    since_by_section: dict[int, object]
+
+
+def course_structure(*, course: CoursePage) -> CourseStructure:
+    from .content_cache import memoized
+
+    def build():
+        children = list(course.get_children().live().specific().order_by("path"))
+        for child in children:
+            # The pages are served from memory: their parent too, and their restrictions.
+            child._cached_parent_obj = course
+            child.kept_in_memory = True
+        sections = tuple(c for c in children if isinstance(c, SectionPage))
+        _, sections_with_questions = _section_assessment()
+        return CourseStructure(
+            sections=sections,
+            children_by_slug={c.slug: c for c in children},
+            with_questions=frozenset(sections_with_questions(section_ids=[s.pk for s in sections])),
+            since_by_section=reading_since(course=course, sections=sections),
+        )
+
+    return memoized(("course", course.pk), build)
+
+
 def course_sections(*, course: CoursePage) -> list[SectionPage]:
-    return list(SectionPage.objects.child_of(course).live().order_by("path"))
+    return list(course_structure(course=course).sections)
 
 
 # Hook name: the app that assesses sections (quizzes) registers a function returning its two
@@ -171,14 +206,15 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
     """
     from staff.selectors import learner_assignment
 
-    quiz_status_by_section, sections_with_questions = _section_assessment()
-    sections = course_sections(course=course)
+    quiz_status_by_section, _ = _section_assessment()
+    structure = course_structure(course=course)
+    sections = structure.sections
     section_ids = [s.pk for s in sections]
     progress, quiz, since_by_section, assignment_id = {}, {}, {}, None
     if user.is_authenticated:
         assignment = learner_assignment(user=user, course_id=course.pk)
         assignment_id = assignment.pk if assignment else None
-        since_by_section = reading_since(course=course, sections=sections)
+        since_by_section = structure.since_by_section
         reading = SectionProgress.objects.filter(section__in=section_ids)
         reading = (
             reading.filter(assignment_id=assignment_id)
@@ -197,7 +233,7 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
             assignment_id=assignment_id,
             since_by_section=since_by_section,
         )
-    with_questions = sections_with_questions(section_ids=section_ids)
+    with_questions = structure.with_questions
     outline = []
     previous_passed = True
     for position, section in enumerate(sections, start=1):
@@ -257,10 +293,13 @@ def learner_section_entry(*, section: SectionPage, user) -> OutlineEntry | None:
 
 def source_documents() -> dict[str, dict]:
     """{file name: {"title", "slug"}} of every source document: what a "Source:" line needs."""
-    return {
-        filename: {"title": title, "slug": slug}
-        for filename, title, slug in SourceDocument.objects.values_list("filename", "title", "slug")
-    }
+    from .content_cache import memoized
+
+    def build():
+        documents = SourceDocument.objects.values_list("filename", "title", "slug")
+        return {filename: {"title": title, "slug": slug} for filename, title, slug in documents}
+
+    return memoized(("source_documents",), build)
 
 
 def policy_documents(*, filenames: tuple[str, ...] | None = None) -> list[SourceDocument]:

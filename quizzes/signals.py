@@ -1,0 +1,20 @@
+"""Which sections have questions is part of the course's structure that every process keeps
+in memory (training.content_cache): a quiz or question saved or deleted gives the content
+version a new value."""
+
+from django.db.models.signals import post_delete, post_save
+
+from training.content_cache import content_version_bump
+
+from .models import Question, Quiz
+
+
+def _quiz_changed(sender, **kwargs) -> None:
+    if not kwargs.get("raw") and issubclass(sender, (Quiz, Question)):
+        content_version_bump()
+
+
+def connect() -> None:
+    # Not tied to one sender: a question is saved as its own type (single choice, scenario...).
+    post_save.connect(_quiz_changed, dispatch_uid="quizzes_content_saved")
+    post_delete.connect(_quiz_changed, dispatch_uid="quizzes_content_deleted")
