@@ -75,8 +75,9 @@ class Rejection:
     file: str = ""
 
     def __str__(self):
-        where = f"{self.file}, line {self.line}, field" if self.file else f"line {self.line}, column"
-        return f"{where} {self.column}: {self.reason}"
+        if self.file:
+            return f"{self.file}, line {self.line}, field {self.column}: {self.reason}"
+        return f"line {self.line}, column {self.column}: {self.reason}"
 
 
 @dataclass(frozen=True)
