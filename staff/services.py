@@ -521,11 +521,14 @@ def roster_import_apply(
                     {"file": r.file, "line": r.line, "column": r.column, "reason": r.reason}
                     for r in plan.rejected
                 ],
-                "source": plan.source,
-                "students_ignored": plan.students_ignored,
-                "without_role_ignored": plan.without_role_ignored,
-                "deleted_ignored": plan.deleted_ignored,
             }
+            if plan.source:  # a OneRoster bundle: what it held and left alone
+                locked.summary |= {
+                    "source": plan.source,
+                    "students_ignored": plan.students_ignored,
+                    "without_role_ignored": plan.without_role_ignored,
+                    "deleted_ignored": plan.deleted_ignored,
+                }
             locked.save(update_fields=["applied_at", "applied_by", "summary"])
             if by is not None:
                 counts = applied.summary()
