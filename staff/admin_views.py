@@ -93,7 +93,7 @@ def roster_upload(request):
             skip_invalid=form.cleaned_data["skip_invalid"],
         )
         return redirect("roster_preview", pk=upload.pk)
-    recent = RosterImport.objects.select_related("uploaded_by").defer("content")[:10]
+    recent = RosterImport.objects.select_related("uploaded_by").defer("content", "bundle")[:10]
     return TemplateResponse(
         request, "staff/admin/roster_upload.html", {"form": form, "recent": recent}
     )

@@ -512,7 +512,9 @@ def _users(records, rejected: list[Rejection]) -> dict[str, _User]:
 
 def _roles(records, users, orgs, bad_orgs, rejected, *, today: date) -> None:
     """Attach each role to its user; reject those that cannot be read or point at an unknown
-    user or org (and leave that user out)."""
+    user or org (and leave that user out). A student's, guardian's, parent's or relative's
+    role is only counted: those people are not imported, so a problem with their org or dates
+    must not hold up the staff."""
     lines: dict[str, int] = {}
     for line, cells in records:
         user = users.get(cells["userSourcedId"])
