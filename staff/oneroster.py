@@ -38,6 +38,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -200,7 +201,14 @@ def files_from_zip(data: bytes) -> dict[str, bytes]:
                 "orgs.csv, roles.csv), or HR's roster CSV."
             )
         return {name: archive.read(member) for name, member in by_name.items()}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,  # a compression method zipfile lacks
+        RuntimeError,  # an encrypted zip
+    ) as exc:
         raise RosterFileError(
             f"The zip cannot be read ({exc}): it is damaged or cut short. Export it again."
         ) from exc

@@ -209,6 +209,44 @@ def test_tobedeleted_marks_someone_on_the_roster_inactive_and_ends_their_sign_in
     assert Staff.objects.filter(employee_id="T-5002").exists()  # never deleted
 
 
+def test_tobedeleted_without_roles_left_still_marks_them_inactive(db, tmp_path):
+    import_bundle(tmp_path)
+    gone = sample_files(
+        users=[("u-chen,active,2026-08-01T12:00:00.000Z", f"u-chen,tobedeleted,{LATER}")],
+        roles=[
+            (
+                "r-chen,active,2026-08-01T12:00:00.000Z,u-chen,primary,teacher,2015-08-24,,"
+                "org-riverside,\n",
+                "",
+            )
+        ],
+    )
+    plan = bundle_plan(gone)
+    assert [s.employee_id for s in plan.deactivated] == ["T-5002"]
+    import_bundle(tmp_path, gone)
+    assert not staff("T-5002").is_active
+
+
+def test_an_extension_role_becomes_a_readable_job_title(db):
+    call_command("import_roster", SAMPLE, verbosity=0)
+    plan = bundle_plan(
+        sample_files(
+            roles=[
+                (
+                    "2026-08-01T12:00:00.000Z,u-whitfield,primary,counselor",
+                    f"{LATER},u-whitfield,primary,ext:speechTherapist",
+                )
+            ]
+        )
+    )
+    [(row, _, changed)] = plan.updated
+    assert (row.employee_id, row.job_title, changed) == (
+        "T-5006",
+        "Speech therapist",
+        ["job_title"],
+    )
+
+
 def test_a_role_that_ended_makes_the_person_inactive(db, tmp_path):
     import_bundle(tmp_path)
     ended = [
