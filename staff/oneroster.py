@@ -244,6 +244,8 @@ def bundle_plan(files: dict[str, bytes], *, deactivate_missing: bool = False) ->
         rejected=read.rejected,
         deactivate_missing=deactivate_missing,
         never_new=read.to_be_deleted,
+        source_file=USERS,
+        id_column=_employee_id_field(),
     )
     if read.deleted_without_role:
         leaving = set(plan.deactivated)

@@ -348,12 +348,15 @@ def rows_plan(
     duplicates: list[tuple[int, int]] = (),
     deactivate_missing: bool = False,
     never_new: frozenset[str] = frozenset(),
+    source_file: str = "",
+    id_column: str = "employee_id",
 ) -> RosterPlan:
     """What writing the checked `rows` would change, whatever file they came from (HR's CSV,
     a OneRoster bundle). A row whose modified_at is not after the one stored at the last
     import that changed that person is not a change. Rows whose employee id is in `never_new`
     (OneRoster's tobedeleted) update or deactivate someone on the roster but never add anyone:
-    the plan counts them in deleted_ignored."""
+    the plan counts them in deleted_ignored. A conflict with the database is rejected naming
+    `source_file` (the bundle's file the rows are from) and its own column names."""
     plan = RosterPlan(rejected=list(rejected), ignored_duplicates=list(duplicates))
     location_names = dict(Location.objects.values_list("pk", "name"))
     existing = {s.employee_id: s for s in Staff.objects.all()}
@@ -375,7 +378,9 @@ def rows_plan(
         if owner is not None and owner != row.employee_id:
             if emails_in_file.get(owner, row.email) == row.email:
                 reason = f"{row.email} belongs to employee {owner}"
-                plan.rejected.append(Rejection(row.line, "email", reason, row.employee_id))
+                plan.rejected.append(
+                    Rejection(row.line, "email", reason, row.employee_id, source_file)
+                )
                 continue
         login = logins.get(row.email or row.employee_id)
         # Another employee's login, unless this same file gives them another sign-in name.
@@ -386,12 +391,12 @@ def rows_plan(
             == (row.email or row.employee_id)
         ):
             # Two staff members cannot share one login account.
-            column = "email" if row.email else "employee_id"
+            column = "email" if row.email else id_column
             reason = (
                 f"the sign-in name {row.email or row.employee_id} is the login account of "
                 f"employee {login[1]}"
             )
-            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id))
+            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id, source_file))
             continue
         if (
             staff is not None
@@ -399,9 +404,9 @@ def rows_plan(
             and login[0] != staff.user_id
             and login[1] is None
         ):
-            column = "email" if row.email else "employee_id"
+            column = "email" if row.email else id_column
             reason = f"the sign-in name {row.email or row.employee_id} is another login account's"
-            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id))
+            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id, source_file))
             continue
         if staff is None:
             plan.new.append(row)

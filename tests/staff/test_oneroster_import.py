@@ -373,6 +373,17 @@ def test_a_bundle_that_cannot_be_read_is_refused_in_one_sentence(db, case):
     assert message in str(refused.value)
 
 
+def test_an_email_of_someone_else_on_the_roster_is_refused_naming_users_csv(db):
+    from .conftest import add_staff
+
+    riverside = Location.objects.create(name="Riverside High School")
+    add_staff(riverside, "E-1", "Wei", "Chen", email="wei.chen@wps.example")
+    plan = bundle_plan(sample_files())
+    assert [str(r) for r in plan.rejected] == [
+        "users.csv, line 3, field email: wei.chen@wps.example belongs to employee E-1"
+    ]
+
+
 def test_a_delta_cannot_mark_those_it_does_not_list_inactive(db, tmp_path):
     delta = sample_files(manifest=[("file.users,bulk", "file.users,delta")])
     with pytest.raises(RosterFileError, match="users.csv is a delta"):
