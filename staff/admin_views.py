@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 from eupsite.parsing import number_from_request
 
 from .models import RosterImport
-from .roster import RosterFileError, roster_plan
+from .oneroster import is_zip, roster_upload_plan
+from .roster import RosterFileError
 from .selectors import roster_import_new_staff, roster_import_result
 from .services import (
     RosterAppliedMeanwhile,
@@ -36,10 +37,12 @@ REJECTED_NOTHING_IMPORTED = _(
 
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Roster CSV file"),
+        label=_("Roster file: HR's CSV or a OneRoster 1.2 zip"),
         help_text=_(
-            "Columns: employee_id, first_name, last_name, email, location, job_title, "
-            "hire_date, active (any order; comma or semicolon separated; UTF-8)."
+            "HR's CSV has the columns employee_id, first_name, last_name, email, location, "
+            "job_title, hire_date, active (any order; comma or semicolon separated; UTF-8). "
+            "A OneRoster 1.2 zip, as your student information system exports it, holds "
+            "manifest.csv, users.csv, orgs.csv and roles.csv; its students are ignored."
         ),
     )
     deactivate_missing = forms.BooleanField(
@@ -53,13 +56,21 @@ class RosterUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_ROSTER_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB: is it the right file?"))
-        data = upload.read()
-        try:
-            roster_plan(data)  # checks the file as a whole; rows are previewed next
-        except RosterFileError as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        self.cleaned_data["data"] = data
+        self.cleaned_data["data"] = upload.read()
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if "data" in cleaned:
+            try:
+                # The file as a whole (and a OneRoster delta against marking missing staff
+                # inactive); its rows are previewed next.
+                roster_upload_plan(
+                    cleaned["data"], deactivate_missing=cleaned.get("deactivate_missing", False)
+                )
+            except RosterFileError as exc:
+                self.add_error("file", str(exc))
+        return cleaned
 
 
 def _require_permission(request):
@@ -72,15 +83,17 @@ def roster_upload(request):
     _require_permission(request)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["data"]
         upload = RosterImport.objects.create(
             filename=form.cleaned_data["file"].name,
-            content=form.cleaned_data["data"].decode("utf-8-sig"),
+            content="" if is_zip(data) else data.decode("utf-8-sig"),
+            bundle=data if is_zip(data) else b"",
             uploaded_by=request.user,
             deactivate_missing=form.cleaned_data["deactivate_missing"],
             skip_invalid=form.cleaned_data["skip_invalid"],
         )
         return redirect("roster_preview", pk=upload.pk)
-    recent = RosterImport.objects.select_related("uploaded_by").defer("content")[:10]
+    recent = RosterImport.objects.select_related("uploaded_by").defer("content", "bundle")[:10]
     return TemplateResponse(
         request, "staff/admin/roster_upload.html", {"form": form, "recent": recent}
     )
@@ -131,7 +144,7 @@ def roster_preview(request, pk: int):
                 "may_invite": request.user.has_perm(INVITE_PERMISSION),
             },
         )
-    plan = roster_plan(upload.content.encode("utf-8"), deactivate_missing=upload.deactivate_missing)
+    plan = roster_upload_plan(upload.data, deactivate_missing=upload.deactivate_missing)
     return TemplateResponse(
         request,
         "staff/admin/roster_preview.html",

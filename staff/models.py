@@ -58,6 +58,12 @@ class Staff(models.Model):
         verbose_name=_("login account"),
     )
     invited_at = models.DateTimeField(_("invitation sent"), null=True, blank=True)
+    # OneRoster's dateLastModified of this person's records at the import that last changed
+    # them: a later bundle whose records are not newer changes nothing (an edit made here
+    # since stays). Empty for staff from HR's CSV or added by hand.
+    source_modified_at = models.DateTimeField(
+        _("changed in the student information system"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Name and employee id without accents, case-folded (staff/folding.py), so that "Nunez"
@@ -279,7 +285,10 @@ class RosterImport(models.Model):
     """An HR roster file as uploaded, its preview and whether (and by whom) it was applied."""
 
     filename = models.CharField(max_length=255)
-    content = models.TextField()
+    # HR's CSV as text; or, for a OneRoster 1.2 zip, the zip itself in `bundle` (content
+    # empty).
+    content = models.TextField(blank=True)
+    bundle = models.BinaryField(blank=True, default=b"")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -305,6 +314,11 @@ class RosterImport(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({datetime_text(self.uploaded_at)})"
+
+    @property
+    def data(self) -> bytes:
+        """The file as uploaded, whichever kind, for planning it again."""
+        return bytes(self.bundle) if self.bundle else self.content.encode("utf-8")
 
 
 class SignInCodeSheet(models.Model):

@@ -56,6 +56,9 @@ class RosterRow:
     job_title: str
     hire_date: date
     active: bool
+    # When the source system last changed this person (OneRoster's dateLastModified, the
+    # latest of their user, role and org records); None for HR's CSV, which has no such date.
+    modified_at: datetime | None = None
 
     def values(self) -> dict:
         return {name: getattr(self, name) for name in COMPARED_FIELDS}
@@ -67,8 +70,13 @@ class Rejection:
     column: str
     reason: str
     employee_id: str = ""
+    # The file of a bundle the line is in (OneRoster's users.csv, roles.csv...); empty for
+    # HR's CSV, which is one file.
+    file: str = ""
 
     def __str__(self):
+        if self.file:
+            return f"{self.file}, line {self.line}, field {self.column}: {self.reason}"
         return f"line {self.line}, column {self.column}: {self.reason}"
 
 
@@ -98,6 +106,15 @@ class RosterPlan:
     linked_logins: list[RosterRow] = field(default_factory=list)
     # How many staff are active now: what the share marked inactive is measured against.
     active_count: int = 0
+    # What a OneRoster bundle held and the import leaves alone (all zero for HR's CSV):
+    # students, guardians, parents and relatives; users with no role; people marked
+    # tobedeleted who are not on the roster. And the rows counted unchanged because their
+    # record is not newer than at the last import that changed them.
+    source: str = ""
+    students_ignored: int = 0
+    without_role_ignored: int = 0
+    deleted_ignored: int = 0
+    not_newer: int = 0
 
     @property
     def deactivated_share(self) -> float:
@@ -315,10 +332,32 @@ def _staff_values(staff: Staff, location_names: dict[int, str]) -> dict:
 
 
 def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
-    """What importing `data` would change. Reads the database in a constant number of queries
-    (all staff at once), writes nothing. Raises RosterFileError for an unreadable file."""
+    """What importing HR's CSV `data` would change. Reads the database in a constant number
+    of queries (all staff at once), writes nothing. Raises RosterFileError for an unreadable
+    file."""
     rows, rejected, duplicates = read_rows(decode_roster(data))
-    plan = RosterPlan(rejected=rejected, ignored_duplicates=duplicates)
+    return rows_plan(
+        rows, rejected=rejected, duplicates=duplicates, deactivate_missing=deactivate_missing
+    )
+
+
+def rows_plan(
+    rows: list[RosterRow],
+    *,
+    rejected: list[Rejection],
+    duplicates: list[tuple[int, int]] = (),
+    deactivate_missing: bool = False,
+    never_new: frozenset[str] = frozenset(),
+    source_file: str = "",
+    id_column: str = "employee_id",
+) -> RosterPlan:
+    """What writing the checked `rows` would change, whatever file they came from (HR's CSV,
+    a OneRoster bundle). A row whose modified_at is not after the one stored at the last
+    import that changed that person is not a change. Rows whose employee id is in `never_new`
+    (OneRoster's tobedeleted) update or deactivate someone on the roster but never add anyone:
+    the plan counts them in deleted_ignored. A conflict with the database is rejected naming
+    `source_file` (the bundle's file the rows are from) and its own column names."""
+    plan = RosterPlan(rejected=list(rejected), ignored_duplicates=list(duplicates))
     location_names = dict(Location.objects.values_list("pk", "name"))
     existing = {s.employee_id: s for s in Staff.objects.all()}
     owner_of_email = {s.email.lower(): s.employee_id for s in existing.values() if s.email}
@@ -326,14 +365,23 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
     logins = _logins_named(rows)
     usernames_in_file = {row.employee_id: row.email or row.employee_id for row in rows}
     for row in rows:
+        staff = existing.get(row.employee_id)
+        if staff is None and row.employee_id in never_new:
+            plan.deleted_ignored += 1
+            continue
+        if _not_newer(row, staff):
+            plan.unchanged.append(row)
+            plan.not_newer += 1
+            continue
         owner = owner_of_email.get(row.email) if row.email else None
         # Another employee's address is a conflict, unless this same file moves them off it.
         if owner is not None and owner != row.employee_id:
             if emails_in_file.get(owner, row.email) == row.email:
                 reason = f"{row.email} belongs to employee {owner}"
-                plan.rejected.append(Rejection(row.line, "email", reason, row.employee_id))
+                plan.rejected.append(
+                    Rejection(row.line, "email", reason, row.employee_id, source_file)
+                )
                 continue
-        staff = existing.get(row.employee_id)
         login = logins.get(row.email or row.employee_id)
         # Another employee's login, unless this same file gives them another sign-in name.
         if (
@@ -343,12 +391,12 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
             == (row.email or row.employee_id)
         ):
             # Two staff members cannot share one login account.
-            column = "email" if row.email else "employee_id"
+            column = "email" if row.email else id_column
             reason = (
                 f"the sign-in name {row.email or row.employee_id} is the login account of "
                 f"employee {login[1]}"
             )
-            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id))
+            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id, source_file))
             continue
         if (
             staff is not None
@@ -356,9 +404,9 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
             and login[0] != staff.user_id
             and login[1] is None
         ):
-            column = "email" if row.email else "employee_id"
+            column = "email" if row.email else id_column
             reason = f"the sign-in name {row.email or row.employee_id} is another login account's"
-            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id))
+            plan.rejected.append(Rejection(row.line, column, reason, row.employee_id, source_file))
             continue
         if staff is None:
             plan.new.append(row)
@@ -373,7 +421,7 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
             plan.before[row.employee_id] = current
         else:
             plan.unchanged.append(row)
-    plan.rejected.sort(key=lambda r: r.line)
+    plan.rejected.sort(key=lambda r: (r.file, r.line))
     plan.new_locations = new_locations(
         {row.location for row in plan.new} | {row.location for row, _, _ in plan.updated},
         existing=set(location_names.values()),
@@ -386,6 +434,15 @@ def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
             s for employee_id, s in existing.items() if s.is_active and employee_id not in named
         ]
     return plan
+
+
+def _not_newer(row: RosterRow, staff: Staff | None) -> bool:
+    return (
+        staff is not None
+        and row.modified_at is not None
+        and staff.source_modified_at is not None
+        and row.modified_at <= staff.source_modified_at
+    )
 
 
 def _logins_named(rows: list[RosterRow]) -> dict[str, tuple[int, str | None]]:

@@ -44,7 +44,8 @@ from .models import (
     Staff,
     TrainingCycle,
 )
-from .roster import RosterPlan, RosterRow, roster_plan
+from .oneroster import roster_upload_plan
+from .roster import RosterPlan, RosterRow
 from .selectors import (
     Invitations,
     NotInvited,
@@ -192,6 +193,7 @@ def roster_apply(
             "hire_date",
             "is_active",
             "search_text",
+            "source_modified_at",
         ],
         batch_size=BATCH_SIZE,
     )
@@ -227,6 +229,7 @@ def _staff_fields(row: RosterRow, locations: dict[str, Location]) -> dict:
         "job_title": row.job_title,
         "hire_date": row.hire_date,
         "is_active": row.active,
+        "source_modified_at": row.modified_at,
         # bulk_create and bulk_update skip Staff.save, which keeps this column in step.
         "search_text": staff_search_text(
             first_name=row.first_name, last_name=row.last_name, employee_id=row.employee_id
@@ -506,9 +509,7 @@ def roster_import_apply(
             locked = RosterImport.objects.select_for_update().get(pk=roster_import_id)
             if locked.applied_at is not None:
                 return locked, False
-            plan = roster_plan(
-                locked.content.encode("utf-8"), deactivate_missing=locked.deactivate_missing
-            )
+            plan = roster_upload_plan(locked.data, deactivate_missing=locked.deactivate_missing)
             applied = roster_apply(
                 plan=plan,
                 skip_invalid=locked.skip_invalid,
@@ -521,9 +522,17 @@ def roster_import_apply(
             locked.applied_by = by
             locked.summary = applied.summary() | {
                 "rejected_rows": [
-                    {"line": r.line, "column": r.column, "reason": r.reason} for r in plan.rejected
-                ]
+                    {"file": r.file, "line": r.line, "column": r.column, "reason": r.reason}
+                    for r in plan.rejected
+                ],
             }
+            if plan.source:  # a OneRoster bundle: what it held and left alone
+                locked.summary |= {
+                    "source": plan.source,
+                    "students_ignored": plan.students_ignored,
+                    "without_role_ignored": plan.without_role_ignored,
+                    "deleted_ignored": plan.deleted_ignored,
+                }
             locked.save(update_fields=["applied_at", "applied_by", "summary"])
             if by is not None:
                 counts = applied.summary()

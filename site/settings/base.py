@@ -235,6 +235,10 @@ TRAINING_NEW_HIRE_DUE_DAYS = 30
 # --force on the command line.
 ROSTER_DEACTIVATE_MAX_SHARE = 0.2
 ROSTER_DEACTIVATE_CONFIRM_FROM = 5
+# Which OneRoster users.csv value is the employee id HR's CSV uses: "identifier" (the
+# default), "sourcedId", or "userIds:TYPE" for the {TYPE:...} entry of userIds (e.g.
+# "userIds:HR").
+ONEROSTER_EMPLOYEE_ID = "identifier"
 # send_reminders writes to the same person at most once in this many days.
 REMINDER_INTERVAL_DAYS = 7
 

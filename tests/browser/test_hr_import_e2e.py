@@ -65,7 +65,7 @@ def roster_file() -> bytes:
 
 
 def upload(page, data: bytes, *, import_valid_rows: bool):
-    page.get_by_label("Roster CSV file").set_input_files(
+    page.get_by_label("Roster file").set_input_files(
         files=[{"name": "roster.csv", "mimeType": "text/csv", "buffer": data}]
     )
     if import_valid_rows:

@@ -158,14 +158,14 @@ def test_h7_two_uploads_with_the_same_new_person_applied_at_once_give_one_a_clea
     outcomes = []
     import staff.services as services
 
-    original = services.roster_plan
+    original = services.roster_upload_plan
 
     def plan_then_wait(*args, **kwargs):
         plan = original(*args, **kwargs)
         planned.wait(timeout=10)  # both have planned "E1 is new" before either writes
         return plan
 
-    services.roster_plan = plan_then_wait
+    services.roster_upload_plan = plan_then_wait
     try:
 
         def apply(roster_import):
@@ -183,7 +183,7 @@ def test_h7_two_uploads_with_the_same_new_person_applied_at_once_give_one_a_clea
         for thread in threads:
             thread.join(30)
     finally:
-        services.roster_plan = original
+        services.roster_upload_plan = original
     assert sorted(outcomes) == ["applied", "told"]
     assert Staff.objects.filter(employee_id="E1").count() == 1
 

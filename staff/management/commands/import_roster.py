@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, IntegrityError
 
-from staff.roster import RosterFileError, roster_plan
+from staff.oneroster import bundle_plan, files_from_folder, roster_upload_plan
+from staff.roster import RosterFileError
 from staff.services import (
     ROSTER_APPLIED_MEANWHILE,
     RosterDeactivationUnconfirmed,
@@ -13,10 +14,16 @@ from staff.services import (
 
 
 class Command(BaseCommand):
-    help = "Import HR's staff roster (CSV). Nothing is written if any row is invalid."
+    help = (
+        "Import the staff roster: HR's CSV, or a OneRoster 1.2 bundle (a zip, or a folder "
+        "holding manifest.csv, users.csv, orgs.csv and roles.csv). Nothing is written if any "
+        "row is invalid."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, help="The roster CSV file.")
+        parser.add_argument(
+            "file", type=Path, help="The roster CSV, or a OneRoster 1.2 zip or folder."
+        )
         parser.add_argument(
             "--deactivate-missing",
             action="store_true",
@@ -41,11 +48,12 @@ class Command(BaseCommand):
         self, *args, file: Path, deactivate_missing, skip_invalid, dry_run, force, **options
     ):
         try:
-            data = file.read_bytes()
+            if file.is_dir():
+                plan = bundle_plan(files_from_folder(file), deactivate_missing=deactivate_missing)
+            else:
+                plan = roster_upload_plan(file.read_bytes(), deactivate_missing=deactivate_missing)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
-        try:
-            plan = roster_plan(data, deactivate_missing=deactivate_missing)
         except RosterFileError as exc:
             raise CommandError(f"{file}: {exc}") from exc
 
@@ -55,6 +63,13 @@ class Command(BaseCommand):
             f"{counts['unchanged']} unchanged, {counts['deactivated']} to deactivate, "
             f"{counts['rejected']} rejected."
         )
+        if plan.source:
+            self.stdout.write(
+                f"{plan.source}: {plan.students_ignored} students, guardians and parents "
+                f"ignored; {plan.without_role_ignored} users without a role ignored; "
+                f"{plan.deleted_ignored} tobedeleted users not on the roster ignored; "
+                f"{plan.not_newer} not newer than at the last import."
+            )
         if plan.new_locations:
             names = ", ".join(
                 f'{location.name} (looks like "{location.similar_to}")'
@@ -73,7 +88,7 @@ class Command(BaseCommand):
         for line, first in plan.ignored_duplicates:
             self.stdout.write(f"  line {line}: same as line {first}, ignored")
         for rejection in plan.rejected:
-            self.stderr.write(f"  {file.name}, {rejection}")
+            self.stderr.write(f"  {rejection}" if rejection.file else f"  {file.name}, {rejection}")
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
             return
