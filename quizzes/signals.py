@@ -2,6 +2,7 @@
 in memory (training.content_cache): a quiz or question saved or deleted gives the content
 version a new value."""
 
+from django.apps import apps
 from django.db.models.signals import post_delete, post_save
 
 from training.content_cache import content_version_bump
@@ -15,6 +16,8 @@ def _quiz_changed(sender, **kwargs) -> None:
 
 
 def connect() -> None:
-    # Not tied to one sender: a question is saved as its own type (single choice, scenario...).
-    post_save.connect(_quiz_changed, dispatch_uid="quizzes_content_saved")
-    post_delete.connect(_quiz_changed, dispatch_uid="quizzes_content_deleted")
+    # A question is saved as its own type (single choice, scenario...): each is a sender.
+    for model in apps.get_models():
+        if issubclass(model, (Quiz, Question)):
+            post_save.connect(_quiz_changed, sender=model, dispatch_uid=f"quiz_saved_{model}")
+            post_delete.connect(_quiz_changed, sender=model, dispatch_uid=f"quiz_deleted_{model}")

@@ -1,6 +1,7 @@
 """Every change to what learners are shown gives the content version a
 new value (training.content_cache), in the transaction that makes it."""
 
+from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -23,9 +24,15 @@ def _model_changed(sender, **kwargs) -> None:
 def connect() -> None:
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(_content_changed, dispatch_uid=f"training_content_{id(signal)}")
-    # Not tied to one sender: every page type (and every one a later app adds) counts.
-    post_save.connect(_model_changed, dispatch_uid="training_content_saved")
-    post_delete.connect(_model_changed, dispatch_uid="training_content_deleted")
+    # Each page type (of every app) and each of the other models, by sender: a post_delete
+    # receiver for every model would cost every bulk delete its fast path.
+    watched = (Page, Site, PageViewRestriction, SourceDocument, PolicyVersion)
+    for model in apps.get_models():
+        if issubclass(model, watched):
+            post_save.connect(_model_changed, sender=model, dispatch_uid=f"content_saved_{model}")
+            post_delete.connect(
+                _model_changed, sender=model, dispatch_uid=f"content_deleted_{model}"
+            )
     m2m_changed.connect(
         _content_changed,
         sender=PageViewRestriction.groups.through,
