@@ -7,6 +7,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from eupsite.permissions import can_use_admin
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,13 @@ DEMO_ACCOUNTS = [
         "IT (superuser)", "it@example.org", "run-the-site", "Ivan", "Tech", is_superuser=True
     ),
 ]
+
+
+# The demo administrators' authenticator secret: RFC 6238's own test key ("12345678901234567890"),
+# known on purpose, like the demo passwords. Add it to an authenticator app by typing
+# DEMO_TOTP_SECRET (load_demo prints it), or let a test compute the code (tests/helpers.py).
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+DEMO_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 (demo only)
 
 
 @dataclass(frozen=True)
@@ -243,5 +253,12 @@ def demo_accounts_ensure() -> list[tuple[DemoAccount, bool]]:
             user.save(update_fields=["password"])
             if account.group:
                 user.groups.add(Group.objects.get(name=account.group))
+        if can_use_admin(user):
+            # Everyone with admin access needs a second factor (eupsite.second_factor).
+            TOTPDevice.objects.get_or_create(
+                user=user,
+                confirmed=True,
+                defaults={"name": "Demo authenticator", "key": DEMO_TOTP_KEY},
+            )
         results.append((account, created))
     return results

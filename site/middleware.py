@@ -11,11 +11,18 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.dispatch import receiver
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from eupsite.permissions import ADMIN_LINK_KEY, can_use_admin
+from eupsite.permissions import ADMIN_LINK_KEY, admin_link_shown, can_use_admin
+from eupsite.second_factor import (
+    SECOND_FACTOR_MENU_KEY,
+    may_reset_second_factors,
+    session_second_factor_passed,
+)
 
 LAST_ACTIVITY_KEY = "last_activity"
 logger = logging.getLogger(__name__)
@@ -96,7 +103,9 @@ def start_the_idle_clock(sender, request, user, **kwargs):
     # Stored with the new session, so the first page after signing in writes nothing more.
     if request is not None and hasattr(request, "session"):
         request.session[LAST_ACTIVITY_KEY] = int(time.time())
-        request.session[ADMIN_LINK_KEY] = can_use_admin(user)
+        admin = request.session[ADMIN_LINK_KEY] = can_use_admin(user)
+        # Whether the admin menu shows "Two-step sign-in" (eupsite.wagtail_hooks).
+        request.session[SECOND_FACTOR_MENU_KEY] = admin and may_reset_second_factors(user=user)
 
 
 class IdleSessionTimeoutMiddleware:
@@ -122,6 +131,37 @@ class IdleSessionTimeoutMiddleware:
                 return redirect_to_login(request.get_full_path())
             if last is None or now - last >= 60:
                 request.session[LAST_ACTIVITY_KEY] = now
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """A session of someone who can reach the admin is of no use until it passed the second
+    factor. The sign-in page asks for the code before it signs such a person in; this catches
+    every other way a session can start (an invitation link, a printed sign-in code, a password
+    reset, a test's force_login) and sends it to the code step, whatever page it asked for.
+
+    Pages under /accounts/ (sign-in, sign-out, the code step itself) stay open. In the admin the
+    permission is looked up on every request, so admin access granted mid-session counts at
+    once; elsewhere the answer kept in the session (admin_link_shown) is used, so a learner's
+    lesson pages cost no query."""
+
+    OPEN_PREFIXES = ("/accounts/", "/static/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path_info.startswith(self.OPEN_PREFIXES)
+            and not session_second_factor_passed(request=request)
+        ):
+            in_admin = request.path_info.startswith(settings.ADMIN_URL_PREFIX)
+            if can_use_admin(user) if in_admin else admin_link_shown(request):
+                query = urlencode({"next": request.get_full_path()})
+                return HttpResponseRedirect(f"{reverse('second_factor')}?{query}")
         return self.get_response(request)
 
 

@@ -121,3 +121,46 @@ class LoginThrottleMiddleware:
         if reason:
             return render(request, "registration/locked_out.html", {"reason": reason}, status=429)
         return response
+
+
+# Wrong second-factor codes (eupsite.second_factor), counted the same way: per account, since
+# the password was already right and six digits are few, and per address.
+def _code_account(group, request) -> str:
+    return str(getattr(request, "second_factor_user_id", ""))
+
+
+SECOND_FACTOR_LIMITS = {
+    ADDRESS: ("SECOND_FACTOR_FAILURES_PER_ADDRESS", _address),
+    ACCOUNT: ("SECOND_FACTOR_FAILURES_PER_ACCOUNT", _code_account),
+}
+
+
+def _code_usage(request, which: str, *, increment: bool) -> dict | None:
+    setting, key = SECOND_FACTOR_LIMITS[which]
+    return get_usage(
+        request,
+        group=f"eupsite.second_factor_failures.{which}",
+        key=key,
+        rate=getattr(settings, setting),
+        increment=increment,
+    )
+
+
+def second_factor_throttle_reason(*, request, user_id: int) -> str | None:
+    """Why no code may be tried for this account now, or None. Looks, never counts."""
+    request.second_factor_user_id = user_id
+    for which in (ACCOUNT, ADDRESS):
+        usage = _code_usage(request, which, increment=False)
+        if usage and usage["count"] >= usage["limit"]:
+            minutes = _minutes(getattr(settings, SECOND_FACTOR_LIMITS[which][0]))
+            return _(
+                "Too many wrong codes in the last %(minutes)d minutes. Wait %(minutes)d "
+                "minutes and try again, or use one of your recovery codes then."
+            ) % {"minutes": minutes}
+    return None
+
+
+def second_factor_failure_record(*, request, user_id: int) -> None:
+    request.second_factor_user_id = user_id
+    for which in (ACCOUNT, ADDRESS):
+        _code_usage(request, which, increment=True)

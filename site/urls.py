@@ -1,11 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from eupsite import second_factor_views
 from eupsite.tokens import account_token_generator
-from eupsite.views import SiteLoginView, SitePasswordResetView, course_image
+from eupsite.views import (
+    SiteLoginView,
+    SitePasswordResetConfirmView,
+    SitePasswordResetView,
+    course_image,
+    sso_callback,
+    sso_login,
+)
 from staff.views import (
     InvitationAcceptView,
     InvitationDoneView,
@@ -14,12 +23,27 @@ from staff.views import (
 )
 
 urlpatterns = [
+    # Wagtail's own sign-in form would be a way around the second factor: one sign-in page.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="login", query_string=True),
+        name="admin_login_redirect",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path(
         "accounts/login/",
         SiteLoginView.as_view(),
         name="login",
+    ),
+    # Single sign-on (eupsite.sso): the OpenID Connect start and callback views only, under
+    # the names allauth reverses. allauth's own account pages (sign-up, passwords, e-mail) are
+    # deliberately not routed.
+    path("accounts/sso/<str:provider_id>/login/", sso_login, name="openid_connect_login"),
+    path(
+        "accounts/sso/<str:provider_id>/login/callback/",
+        sso_callback,
+        name="openid_connect_callback",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -34,7 +58,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(token_generator=account_token_generator),
+        SitePasswordResetConfirmView.as_view(token_generator=account_token_generator),
         name="password_reset_confirm",
     ),
     path(
@@ -48,6 +72,17 @@ urlpatterns = [
         name="invitation",
     ),
     path("accounts/invitation/done/", InvitationDoneView.as_view(), name="invitation_done"),
+    path("accounts/second-factor/", second_factor_views.second_factor_verify, name="second_factor"),
+    path(
+        "accounts/second-factor/set-up/",
+        second_factor_views.second_factor_enrol,
+        name="second_factor_enrol",
+    ),
+    path(
+        "accounts/second-factor/recovery-codes/",
+        second_factor_views.recovery_codes,
+        name="recovery_codes",
+    ),
     path("accounts/sign-in-code/", sign_in_code, name="sign_in_code"),
     path("accounts/sign-in-code/password/", sign_in_code_password, name="sign_in_code_password"),
     path("policies/", include("training.urls")),

@@ -331,6 +331,33 @@ def login_accounts_ensure(*, people: list[Person]) -> dict[str, object]:
     }
 
 
+class SignInAccountUnavailable(Exception):
+    """The staff member cannot be given a login account: they are inactive, or the username
+    their account would have belongs to another staff member's account."""
+
+
+@transaction.atomic
+def staff_login_account_ensure(*, staff: Staff):
+    """The login account an active staff member signs in with through the district's identity
+    provider (eupsite.sso): theirs, else one made or adopted as an import would
+    (login_accounts_ensure). It is made active, since the provider vouched for the person;
+    it needs no password. Returns the account.
+
+    Raises SignInAccountUnavailable, writing nothing."""
+    staff = Staff.objects.select_for_update().select_related("user").get(pk=staff.pk)
+    if not staff.is_active:
+        raise SignInAccountUnavailable
+    if staff.user is None:
+        staff.user = login_accounts_ensure(people=[staff]).get(staff.employee_id)
+        if staff.user is None:
+            raise SignInAccountUnavailable
+        staff.save(update_fields=["user"])
+    if not staff.user.is_active:
+        staff.user.is_active = True
+        staff.user.save(update_fields=["is_active"])
+    return staff.user
+
+
 def staff_check_logins(*, staff: Staff, adopting: bool) -> None:
     """What the database alone cannot say well about a staff member being added or edited:
     their employee id or work e-mail (ignoring case) is another staff member's, or the username

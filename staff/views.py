@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from eupsite.sso_policy import SSO_REQUIRED_MESSAGE, password_sign_in_allowed
 from eupsite.tokens import account_token_generator
 
 from . import selectors, services
@@ -32,7 +33,18 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
         user = super().get_user(uidb64)
         if user is not None and not selectors.invitation_may_be_accepted(user=user):
             return None
+        # With single sign-on required, a learner's invitation gives no password: they sign in
+        # through the district's identity provider (eupsite.sso_policy).
+        if user is not None and not password_sign_in_allowed(user=user):
+            self.sso_refused = True
+            return None
         return user
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sso_refused"] = getattr(self, "sso_refused", False)
+        context["sso_message"] = SSO_REQUIRED_MESSAGE
+        return context
 
     def form_valid(self, form):
         form.user.is_active = True
@@ -74,6 +86,14 @@ def sign_in_code(request):
         except services.SignInCodeRefused as exc:
             error = str(exc)
         else:
+            if not password_sign_in_allowed(user=code.staff.user):
+                # The code's only use is choosing a password, which single sign-on rules out.
+                return render(
+                    request,
+                    "staff/sign_in_code.html",
+                    {"form": form, "error": SSO_REQUIRED_MESSAGE},
+                    status=403,
+                )
             request.session[SIGN_IN_CODE_SESSION_KEY] = code.pk
             return redirect("sign_in_code_password")
     return render(
@@ -95,6 +115,10 @@ def sign_in_code_password(request):
         request.session.pop(SIGN_IN_CODE_SESSION_KEY, None)
         messages.error(request, services.SIGN_IN_CODE_REFUSED)
         return redirect("sign_in_code")
+    if not password_sign_in_allowed(user=code.staff.user):
+        request.session.pop(SIGN_IN_CODE_SESSION_KEY, None)
+        messages.error(request, SSO_REQUIRED_MESSAGE)
+        return redirect("login")
     form = SetPasswordForm(code.staff.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -5,7 +5,7 @@ from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 from staff.services import cycle_open
-from tests.helpers import pass_section
+from tests.helpers import login_verified, pass_section
 from training.content import read_course
 from training.models import CoursePage, SectionPage
 from training.services import course_load
@@ -124,3 +124,16 @@ def passed_everything_tx(transactional_db):
     for section in SectionPage.objects.order_by("path"):
         pass_section(user, section)
     return user
+
+
+# The test OpenID provider for single sign-on, for tests/sso and the browser tests alike.
+from tests.sso.fixtures import oidc_provider, oidc_provider_process, sso_settings  # noqa: E402, F401
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's superuser client, with a session that passed the second factor (as
+    everyone with admin access must: eupsite.second_factor)."""
+    from django.test import Client
+
+    return login_verified(Client(), admin_user)

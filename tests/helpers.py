@@ -155,3 +155,65 @@ def with_second_course(folder):
     shutil.copy(shipped / "sections" / "01-introduction.yaml", second / "sections")
     shutil.copy(shipped / "acknowledgement" / "1.yaml", second / "acknowledgement")
     return content
+
+
+def totp_code(key_hex: str, *, at: float | None = None) -> str:
+    """The 6-digit TOTP code of a hex key at time `at` (now), computed as django-otp does."""
+    import time
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(unhexlify(key_hex), step=30, t0=0, digits=6)
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():06d}"
+
+
+def second_factor_code(user) -> str:
+    """A code `user`'s confirmed authenticator accepts now. django-otp refuses a time step it
+    already accepted (replay), so after a sign-in in this step the next step's code is given
+    (the device accepts one step ahead), waiting for a step to pass when even that was used."""
+    import time
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    while True:
+        now = time.time()
+        step = int(now // device.step)
+        device.refresh_from_db()
+        wanted = max(step, device.last_t + 1)
+        if wanted <= step + device.tolerance:
+            return totp_code(device.key, at=wanted * device.step + 1)
+        time.sleep(device.step - now % device.step + 0.1)
+
+
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def authenticator_give(user):
+    """A confirmed authenticator for `user` (the demo's known key) unless they have one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name="Test authenticator", key=TEST_TOTP_KEY, confirmed=True
+        )
+    return device
+
+
+def login_verified(client, user):
+    """client.force_login(user), and for someone with admin access a session that passed the
+    second factor, as after typing the code (eupsite.second_factor)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from eupsite.permissions import can_use_admin
+
+    client.force_login(user)
+    # Asked of a fresh copy: has_perm caches on the object, which the test may still change.
+    if can_use_admin(type(user).objects.get(pk=user.pk)):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = authenticator_give(user).persistent_id
+        session.save()
+    return client

@@ -8,7 +8,7 @@ from django.db import connection
 
 from quizzes.models import Attempt, AttemptQuestion
 from staff.models import Staff
-from tests.helpers import answer_attempt, read_all_slides, restore_migration_data
+from tests.helpers import answer_attempt, login_verified, read_all_slides, restore_migration_data
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a PostgreSQL server"),
@@ -44,7 +44,7 @@ def test_a_connection_lost_while_submitting_records_nothing_and_a_retry_succeeds
     restore_migration_data()
     call_command("load_course", verbosity=0)
     user = get_user_model().objects.create_user("fault@school.example", password="x")
-    client.force_login(user)
+    login_verified(client, user)
     section = SectionPage.objects.order_by("path").first()
     read_all_slides(user, section)
     client.get(f"/quiz/section/{section.pk}/")
@@ -96,7 +96,7 @@ def test_a_connection_lost_during_a_roster_import_writes_nothing_and_a_retry_suc
 @pytest.fixture
 def ready_to_sign(client, passed_everything_tx):
     """A learner who passed every quiz, signed in (committed: the fault kills the connection)."""
-    client.force_login(passed_everything_tx)
+    login_verified(client, passed_everything_tx)
     return client
 
 
@@ -154,7 +154,7 @@ def test_h12_a_connection_lost_while_applying_a_roster_in_the_admin_says_so_and_
     restore_migration_data()
     hr = make_user("hr-fault@district.example")
     hr.groups.add(Group.objects.get(name="HR administrators"))
-    client.force_login(hr)
+    login_verified(client, hr)
     text = "employee_id,first_name,last_name,email,location,job_title,hire_date,active\n" + "".join(
         f"E{n},First{n},Last{n},p{n}@district.example,School,Teacher,2024-01-10,yes\n"
         for n in range(20)

@@ -1,5 +1,7 @@
 """Settings shared by every environment; dev, test and production import from here."""
 
+import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +40,15 @@ INSTALLED_APPS = [
     "polymorphic",
     "axes",
     "django_ratelimit",
+    # Single sign-on (eupsite.sso): only allauth's social-account callbacks are routed; its own
+    # sign-up and password pages are not (see urls.py).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,12 +67,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Keeps the course's structure in memory between content changes (one query per request).
     "training.content_cache.ContentScopeMiddleware",
     "eupsite.middleware.IdleSessionTimeoutMiddleware",
+    "eupsite.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "eupsite.throttling.LoginThrottleMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -170,7 +185,86 @@ CONTENT_SECURITY_POLICY = {
 # The public certificate verification page: requests per address per minute.
 VERIFY_RATE_LIMIT = "20/m"
 
+# --- Single sign-on with Google Workspace and Microsoft Entra ID (eupsite.sso) ----------------
+# Configured from the environment only (README, "Single sign-on"): a provider whose client id
+# and secret are both set shows its button on the sign-in page; the others do not exist.
+GOOGLE_ISSUER = "https://accounts.google.com"
+MICROSOFT_ISSUER = "https://login.microsoftonline.com/{tenant}/v2.0"
+
+
+def sso_providers(environ: Mapping[str, str]) -> dict:
+    """allauth's SOCIALACCOUNT_PROVIDERS for the providers `environ` configures. Each is an
+    OpenID Connect app whose ID token alone is read (signed, checked by eupsite.sso); the
+    district's Google domain (hd) or Entra tenant (tid) goes with it."""
+
+    def env(name: str) -> str:
+        return environ.get(name, "").strip()
+
+    apps = []
+    if env("SSO_GOOGLE_CLIENT_ID") and env("SSO_GOOGLE_CLIENT_SECRET"):
+        domain = env("SSO_GOOGLE_DOMAIN").lower()
+        apps.append(
+            {
+                "provider_id": "google",
+                "name": "Google",
+                "client_id": env("SSO_GOOGLE_CLIENT_ID"),
+                "secret": env("SSO_GOOGLE_CLIENT_SECRET"),
+                "settings": {
+                    "server_url": env("SSO_GOOGLE_ISSUER") or GOOGLE_ISSUER,
+                    "fetch_userinfo": False,
+                    "oauth_pkce_enabled": True,
+                    "district_kind": "google",
+                    "district_domain": domain,
+                    # hd asks Google to offer the district's accounts only; the ID token's
+                    # own hd claim is still checked (a user can edit this request).
+                    "auth_params": {"hd": domain, "prompt": "select_account"} if domain else {},
+                },
+            }
+        )
+    if env("SSO_MICROSOFT_CLIENT_ID") and env("SSO_MICROSOFT_CLIENT_SECRET"):
+        tenant = env("SSO_MICROSOFT_TENANT_ID").lower()
+        apps.append(
+            {
+                "provider_id": "microsoft",
+                "name": "Microsoft",
+                "client_id": env("SSO_MICROSOFT_CLIENT_ID"),
+                "secret": env("SSO_MICROSOFT_CLIENT_SECRET"),
+                "settings": {
+                    "server_url": env("SSO_MICROSOFT_ISSUER")
+                    or MICROSOFT_ISSUER.format(tenant=tenant or "organizations"),
+                    "fetch_userinfo": False,
+                    "oauth_pkce_enabled": True,
+                    "district_kind": "microsoft",
+                    "district_tenant": tenant,
+                    "auth_params": {"prompt": "select_account"},
+                },
+            }
+        )
+    return {"openid_connect": {"provider_class": "eupsite.sso.DistrictOIDCProvider", "APPS": apps}}
+
+
+SOCIALACCOUNT_PROVIDERS = sso_providers(os.environ)
+# The ID-token claim that carries HR's employee id (e.g. "employee_id", or an Entra optional
+# claim such as "employeeid"), for districts whose staff e-mail is not on the roster. Empty: off.
+SSO_EMPLOYEE_ID_CLAIM = os.environ.get("SSO_EMPLOYEE_ID_CLAIM", "").strip()
+# Whom a person who is not on the roster should contact, named on the page that turns them away.
+DISTRICT_HR_CONTACT = (
+    os.environ.get("DISTRICT_HR_CONTACT", "").strip() or "the district's Human Resources office"
+)
+SOCIALACCOUNT_ADAPTER = "eupsite.sso.DistrictSocialAccountAdapter"
+ACCOUNT_ADAPTER = "eupsite.sso.DistrictAccountAdapter"
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = ""
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+
 LOGIN_URL = "login"
+# The admin sends people to the site's sign-in page (password, then the second factor), and its
+# own /admin/login/ redirects there (eupsite.urls): one way in, never one around the second factor.
+WAGTAILADMIN_LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -277,3 +371,26 @@ LOGGING = {
 SIGN_IN_CODE_VALID_DAYS = 14
 SIGN_IN_CODE_MAX_FAILURES = 5
 SIGN_IN_CODE_RATE_LIMIT = "10/m"
+
+# The second factor (django-otp) for everyone who can reach the admin: TOTP from an
+# authenticator app, or one of ten one-time recovery codes. django-otp's own per-device delay
+# (a wrong code makes the next try wait 1, 2, 4... seconds and then refuses even a right code
+# without saying why) is off: the limits below count wrong codes and say how long to wait.
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+SECOND_FACTOR_FAILURES_PER_ACCOUNT = "5/5m"
+SECOND_FACTOR_FAILURES_PER_ADDRESS = "30/15m"
+RECOVERY_CODE_COUNT = 10
+# After a right password, the second factor must follow within this many seconds.
+SECOND_FACTOR_PENDING_SECONDS = 300
+
+# A district that signs its staff in through its identity provider (Google Workspace or
+# Microsoft Entra ID) turns password sign-in off for learners: eupsite.sso_policy. People who
+# can reach the admin keep their password and second factor, for when the provider is down.
+SSO_REQUIRED_FOR_STAFF = os.environ.get("SSO_REQUIRED_FOR_STAFF", "").lower() in (
+    "1",
+    "true",
+    "yes",
+    "on",
+)

@@ -243,3 +243,23 @@ def demo_site(live_course):
     )
     demo_accounts_ensure()
     demo_staff_ensure()
+
+
+def pass_second_factor(page, username: str):
+    """After the password of someone with admin access: type their authenticator's current code
+    on the code step (tests/helpers.second_factor_code, the algorithm django-otp checks). For
+    anyone else, nothing: learners have no second step."""
+    import re
+
+    from django.contrib.auth import get_user_model
+    from playwright.sync_api import expect
+
+    from eupsite.permissions import can_use_admin
+    from tests.helpers import second_factor_code
+
+    user = get_user_model().objects.get(username=username)
+    if not can_use_admin(user):
+        return
+    expect(page).to_have_url(re.compile(r"/accounts/second-factor/"))
+    page.get_by_label("Code", exact=True).fill(second_factor_code(user))
+    page.get_by_role("button", name="Sign in").click()

@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 
 from eupsite.demo import DEMO_ACCOUNTS
 
+from .conftest import pass_second_factor
+
 ACCOUNTS = {account.role: account for account in DEMO_ACCOUNTS}
 
 
@@ -18,6 +20,7 @@ def sign_in(page, live_server, role: str):
     page.get_by_label("Work e-mail or employee id").fill(account.username)
     page.get_by_label("Password").fill(account.password)
     page.get_by_role("button", name="Sign in").click()
+    pass_second_factor(page, account.username)
     return account
 
 

@@ -7,9 +7,9 @@ from playwright.sync_api import expect
 from staff.groups import DISTRICT
 from staff.services import cycle_open
 from tests.conftest import make_user
-from tests.helpers import run_tasks
+from tests.helpers import authenticator_give, run_tasks
 
-from .conftest import serious_axe_violations
+from .conftest import pass_second_factor, serious_axe_violations
 
 PASSWORD = "district-password-1"
 
@@ -21,10 +21,12 @@ def test_an_administrator_asks_for_a_records_archive_and_downloads_it_when_ready
     hr = make_user("hr@district.example", password=PASSWORD)
     hr.groups.add(Group.objects.get(name=DISTRICT))
 
+    authenticator_give(hr)
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", hr.username)
     page.fill("#id_password", PASSWORD)
     page.keyboard.press("Enter")
+    pass_second_factor(page, hr.username)
     expect(page.get_by_text("Training completion,")).to_be_visible()
 
     page.goto(f"{live_server.url}/admin/downloads/")

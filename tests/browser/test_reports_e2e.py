@@ -7,8 +7,9 @@ from playwright.sync_api import expect
 
 from staff.models import LocationAccess, Staff
 from tests.conftest import make_user
+from tests.helpers import authenticator_give
 
-from .conftest import serious_axe_violations
+from .conftest import pass_second_factor, serious_axe_violations
 
 PASSWORD = "principal-password-1"
 
@@ -25,10 +26,12 @@ def test_a_location_administrator_filters_and_exports_only_their_staff(
     LocationAccess.objects.create(user=principal, location=maple)
     riverside_person = Staff.objects.get(employee_id="D-2001")
 
+    authenticator_give(principal)
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", principal.username)
     page.fill("#id_password", PASSWORD)
     page.keyboard.press("Enter")
+    pass_second_factor(page, principal.username)
     expect(page.get_by_text("Training completion,")).to_be_visible()
 
     page.goto(f"{live_server.url}/admin/completion/")

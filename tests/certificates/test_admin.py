@@ -7,7 +7,7 @@ from django.core import mail
 from certificates.models import Certificate
 from jobs.models import PreparedFile
 from staff.models import Location, TrainingCycle
-from tests.helpers import run_tasks
+from tests.helpers import login_verified, run_tasks
 
 from .conftest import sign
 
@@ -27,7 +27,7 @@ def hr_client(db, django_user_model):
         "hr@district.example", email="hr@district.example", password="pw"
     )
     client = Client()
-    client.force_login(admin)
+    login_verified(client, admin)
     return client
 
 

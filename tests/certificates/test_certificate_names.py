@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from certificates.models import Acknowledgement, Certificate
 from certificates.pdf import render_certificate, unprintable_characters
+from tests.helpers import login_verified
 
 from .conftest import sign
 
@@ -77,7 +78,7 @@ def test_h18_a_character_the_font_lacks_is_reported_to_administrators_at_issue(
 
     hr = django_user_model.objects.create_user("hr@school.example", password="pw-hr-123456")
     hr.groups.add(Group.objects.get(name="HR administrators"))
-    client.force_login(hr)
+    login_verified(client, hr)
     home = client.get("/admin/").content.decode()
     assert "Certificates that print a character as a box" in home
     assert "cannot print “李”" in home

@@ -15,7 +15,7 @@ from certificates.codes import ALPHABET, CODE_RE, code_new, code_normalise
 from certificates.models import Acknowledgement, Certificate
 from certificates.selectors import EXPIRED, REVOKED, VALID, certificate_state
 from staff.models import Assignment
-from tests.helpers import pass_section
+from tests.helpers import login_verified, pass_section
 
 from .conftest import sign
 
@@ -105,7 +105,7 @@ def test_the_confirmation_box_is_required(learner_client, passed_everything):
 
 def test_nobody_can_sign_for_someone_else(client, passed_everything, django_user_model):
     other = django_user_model.objects.create_user("other@school.example")
-    client.force_login(other)
+    login_verified(client, other)
     response = sign(client)
     assert services.NOT_STAFF in html.unescape(response.content.decode())
     assert not Certificate.objects.exists()
@@ -260,11 +260,11 @@ def test_a_full_disk_or_unwritable_media_gives_a_clear_error_not_a_broken_downlo
 def test_another_persons_certificate_is_not_found(client, passed_everything, django_user_model):
     from tests.conftest import make_user
 
-    client.force_login(passed_everything.user)
+    login_verified(client, passed_everything.user)
     sign(client)
     code = Certificate.objects.get().code
     intruder = make_user("intruder@school.example")
-    client.force_login(intruder)
+    login_verified(client, intruder)
     assert client.get(f"/certificates/{code}/download/").status_code == 404
     assert client.get(f"/certificates/{code}/").status_code == 404
 

@@ -18,6 +18,7 @@ from certificates.services import acknowledgement_sign
 from reports.records import records_files
 from staff.groups import DISTRICT
 from tests.conftest import make_user
+from tests.helpers import login_verified
 
 # 11:30 p.m. on December 13, 2026 in New York: already December 14 in UTC.
 EVENING = datetime(2026, 12, 14, 4, 30, tzinfo=UTC)
@@ -56,7 +57,7 @@ def test_the_admin_shows_the_certificate_issued_and_signed_on_the_district_day(
     office = make_user("office@district.example")
     office.groups.add(Group.objects.get(name=DISTRICT))
     client = Client()
-    client.force_login(office)
+    login_verified(client, office)
     page = client.get(
         f"/admin/snippets/certificates/certificate/inspect/{signed_in_the_evening.pk}/"
     ).content.decode()

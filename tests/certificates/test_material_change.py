@@ -11,7 +11,7 @@ from certificates.selectors import SUPERSEDED, VALID, certificate_state
 from reports.selectors import dashboard, reminder_skip_reason, with_reminder_facts
 from staff.models import Assignment
 from staff.selectors import COMPLETED, REACKNOWLEDGE, assignment_status
-from tests.helpers import content_with_new_version, pass_section
+from tests.helpers import content_with_new_version, login_verified, pass_section
 from training.content import read_course
 from training.models import PolicyVersion
 from training.selectors import course_outline
@@ -112,7 +112,7 @@ def test_publishing_twice_is_refused_and_only_district_administrators_may(
 ):
     version = load_version_3(tmp_path, material=True)
     hr = django_user_model.objects.create_user("someone@school.example", password="x")
-    client.force_login(hr)
+    login_verified(client, hr)
     assert client.post(f"/admin/policy-versions/{version.pk}/publish/").status_code in (302, 403)
     version.refresh_from_db()
     assert version.published_at is None

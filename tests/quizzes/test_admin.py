@@ -2,12 +2,13 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from quizzes.models import Question, ScenarioQuestion, TrueFalseQuestion
+from tests.helpers import login_verified
 
 
 @pytest.fixture
 def admin_client(client, db):
     admin = get_user_model().objects.create_superuser("boss@school.example", password="pw")
-    client.force_login(admin)
+    login_verified(client, admin)
     return client
 
 

@@ -9,7 +9,7 @@ from django.utils.html import escape
 from quizzes import services
 from quizzes.models import Attempt, AttemptQuestion, Choice, Question, Quiz
 from quizzes.services import attempt_start_or_resume, attempt_submit
-from tests.helpers import answer_attempt, pass_section, read_all_slides
+from tests.helpers import answer_attempt, login_verified, pass_section, read_all_slides
 
 
 @pytest.fixture
@@ -339,7 +339,7 @@ def test_two_answers_to_a_one_answer_question_are_refused(learner_client, open_a
 
 def test_someone_elses_attempt_is_not_found_and_stays_untouched(client, open_attempt):
     intruder = get_user_model().objects.create_user("intruder@school.example")
-    client.force_login(intruder)
+    login_verified(client, intruder)
     submit = client.post(f"/quiz/attempt/{open_attempt.pk}/submit/", answer_attempt(open_attempt))
     assert submit.status_code == 404
     assert client.get(f"/quiz/attempt/{open_attempt.pk}/").status_code == 404

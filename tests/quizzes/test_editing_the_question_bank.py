@@ -9,6 +9,7 @@ from django.utils.html import escape
 from quizzes.models import Question, Quiz, SingleChoiceQuestion
 from staff.groups import EDITORS
 from tests.conftest import make_user
+from tests.helpers import login_verified
 from tests.quizzes.test_admin import _choice_formset
 
 DECK = "002_dd222be6dbbd2414.txt"
@@ -19,7 +20,7 @@ DECK_TITLE = "Waterbury Public Schools Electronic Use Policies"
 def editor_client(client, db):
     editor = make_user("coordinator@district.example")
     editor.groups.add(Group.objects.get(name=EDITORS))
-    client.force_login(editor)
+    login_verified(client, editor)
     return client
 
 

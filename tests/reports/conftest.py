@@ -7,7 +7,7 @@ from django.test import Client
 from quizzes.models import Attempt, Quiz
 from staff.models import Assignment, Location, LocationAccess, Staff, TrainingCycle
 from tests.conftest import make_user
-from tests.helpers import make_course
+from tests.helpers import login_verified, make_course
 
 TODAY = date(2026, 10, 15)  # after the refresher due date (October 1)
 
@@ -110,7 +110,7 @@ def district_admin(db):
     user = make_user("district@district.example")
     user.groups.add(Group.objects.get(name="District administrators"))
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 
@@ -120,6 +120,6 @@ def maple_principal(district):
     user.groups.add(Group.objects.get(name="Location administrators"))
     LocationAccess.objects.create(user=user, location=district["maple"])
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     client.user = user
     return client

@@ -11,7 +11,7 @@ from django.test import Client
 from staff.groups import DISTRICT, HR, LOCATION
 from staff.models import Assignment, AssignmentAdjustment, LocationAccess, Staff
 from tests.conftest import make_user
-from tests.helpers import make_course
+from tests.helpers import login_verified, make_course
 
 from .conftest import TODAY
 
@@ -25,7 +25,7 @@ def client_in(group, username="someone@district.example", **names):
     user = make_user(username, **names)
     user.groups.add(Group.objects.get(name=group))
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     client.user = user
     return client
 
@@ -171,7 +171,7 @@ def test_adjusting_needs_a_csrf_token_and_only_a_post_writes(district):
     user = make_user("hr2@district.example")
     user.groups.add(Group.objects.get(name=HR))
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(user)
+    login_verified(strict, user)
     staff, assignment = person("E003")
     assert (
         strict.post(

@@ -14,7 +14,7 @@ from reports.services import reminders_send
 from reports.views import REMIND_BAD_SELECTION, REMIND_NONE_SELECTED
 from staff.models import Assignment, Staff
 from staff.services import assignment_exempt
-from tests.helpers import run_tasks
+from tests.helpers import login_verified, run_tasks
 
 from .conftest import TODAY
 
@@ -194,7 +194,7 @@ def test_sending_needs_a_csrf_token_and_the_reports_permission(district, learner
     user = make_user("another.admin@district.example")
     user.groups.add(Group.objects.get(name="District administrators"))
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(user)
+    login_verified(strict, user)
     response = strict.post("/admin/completion/staff/remind/", {"assignments": ids("E003")[0]})
     assert response.status_code == 403
     for method in (learner_client.get, learner_client.post):

@@ -9,7 +9,7 @@ from certificates.services import certificate_revoke
 from jobs.models import PreparedFile
 from jobs.services import file_request
 from tests.certificates.conftest import sign
-from tests.helpers import run_tasks
+from tests.helpers import login_verified, run_tasks
 from tests.jobs.test_prepared_files import district_admin
 
 
@@ -53,7 +53,7 @@ def test_h21_revoking_a_certificate_is_recorded_with_who_when_and_why(
     assert len(entries("eup.certificate.revoke")) == 1
 
     it = get_user_model().objects.create_superuser("it@district.example", password="x")
-    client.force_login(it)
+    login_verified(client, it)
     history = client.get("/admin/reports/site-history/").content.decode()
     assert "Certificate revoked" in history and "Signed for someone else" in history
 
@@ -81,7 +81,7 @@ def test_h21_hr_sees_roster_applies_cycle_openings_extensions_and_deactivations(
 
     hr = make_user("hr@district.example", first_name="Harriet", last_name="Ramos")
     hr.groups.add(Group.objects.get(name="HR administrators"))
-    client.force_login(hr)
+    login_verified(client, hr)
     Location.objects.create(name="Maple Street Elementary School")
     Location.objects.create(name="Riverside High School")
     cycle, _ = cycle_open(year=2026, by=hr)
@@ -123,7 +123,7 @@ def test_h21_principals_are_not_shown_the_audit_trail(db, client):
 
     principal = make_user("p@district.example")
     principal.groups.add(Group.objects.get(name="Location administrators"))
-    client.force_login(principal)
+    login_verified(client, principal)
     assert SITE_HISTORY not in menu(client)
 
 
@@ -134,7 +134,7 @@ def test_h21_changes_to_location_administrators_are_recorded(db, client):
     from tests.conftest import make_user
 
     it = get_user_model().objects.create_superuser("it@district.example", password="x")
-    client.force_login(it)
+    login_verified(client, it)
     principal = make_user("p@district.example")
     principal.groups.add(Group.objects.get(name="Location administrators"))
     maple = Location.objects.create(name="Maple")

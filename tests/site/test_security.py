@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.cache import cache
 
 from tests.conftest import make_user
-from tests.helpers import run_tasks
+from tests.helpers import login_verified, run_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_the_admin_alone_may_run_inline_script_and_never_gets_a_nonce(client, co
 
     editor = make_user("editor@school.example")
     editor.groups.add(Group.objects.get(name="Editors"))
-    client.force_login(editor)
+    login_verified(client, editor)
 
     def directives(url):
         header = client.get(url)["Content-Security-Policy"]

@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from tests.helpers import authenticator_give, login_verified, second_factor_code
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,6 +44,21 @@ def test_production_settings_refuse_to_start_without_their_environment(missing):
 
 def test_production_settings_pass_check_deploy_without_warnings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_pass_check_deploy_with_single_sign_on_configured():
+    sso = {
+        "SSO_GOOGLE_CLIENT_ID": "1234-district.apps.googleusercontent.com",
+        "SSO_GOOGLE_CLIENT_SECRET": "a-google-client-secret",
+        "SSO_GOOGLE_DOMAIN": "district.example",
+        "SSO_MICROSOFT_CLIENT_ID": "0b5c2f9e-district-app",
+        "SSO_MICROSOFT_CLIENT_SECRET": "an-entra-client-secret",
+        "SSO_MICROSOFT_TENANT_ID": "6f2a3c1e-district-tenant",
+        "DISTRICT_HR_CONTACT": "Human Resources, hr@district.example",
+    }
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION | sso)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -133,10 +150,14 @@ def test_an_administrator_lands_on_the_admin_dashboard_after_signing_in(client, 
 
     principal = get_user_model().objects.create_user("p@school.example", password="pw-for-p-1")
     principal.groups.add(Group.objects.get(name="Location administrators"))
+    authenticator_give(principal)
     response = client.post(
         "/accounts/login/",
         {"username": "p@school.example", "password": "pw-for-p-1", "next": next_url},
     )
+    # The password is the first step; the code from the authenticator app the second.
+    assert response.status_code == 302 and response["Location"] == "/accounts/second-factor/"
+    response = client.post("/accounts/second-factor/", {"code": second_factor_code(principal)})
     assert response.status_code == 302 and response["Location"] == "/admin/"
 
 
@@ -145,21 +166,23 @@ def test_an_administrator_asking_for_a_page_gets_that_page_after_signing_in(clie
 
     principal = get_user_model().objects.create_user("p@school.example", password="pw-for-p-1")
     principal.groups.add(Group.objects.get(name="Location administrators"))
-    response = client.post(
+    authenticator_give(principal)
+    client.post(
         "/accounts/login/",
         {"username": "p@school.example", "password": "pw-for-p-1", "next": "/admin/completion/"},
     )
+    response = client.post("/accounts/second-factor/", {"code": second_factor_code(principal)})
     assert response["Location"] == "/admin/completion/"
 
 
 def test_learner_pages_show_administrators_a_link_to_the_admin(client, course, learner):
     from django.contrib.auth.models import Group
 
-    client.force_login(learner)
+    login_verified(client, learner)
     assert b">Administration<" not in client.get("/").content
     learner.groups.add(Group.objects.get(name="Location administrators"))
     # Decided once per session: from the next sign-in (as a fresh sign-in loads the user anew).
-    client.force_login(type(learner).objects.get(pk=learner.pk))
+    login_verified(client, type(learner).objects.get(pk=learner.pk))
     assert b'href="/admin/">Administration<' in client.get("/").content
 
 
@@ -171,6 +194,6 @@ def test_a_wrong_password_says_what_to_do(client, db):
 
 def test_editors_manage_the_course_in_the_wagtail_admin(client, course, sections):
     admin = get_user_model().objects.create_superuser("boss@school.example", password="pw")
-    client.force_login(admin)
+    login_verified(client, admin)
     assert client.get(f"/admin/pages/{sections[0].pk}/edit/").status_code == 200
     assert client.get(f"/admin/pages/{course.pk}/").status_code == 200

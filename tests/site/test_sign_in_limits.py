@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import make_user
-from tests.helpers import run_tasks
+from tests.helpers import login_verified, run_tasks
 
 PASSWORD = "the-right-password-1"
 
@@ -148,7 +148,7 @@ def test_h5_x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(client
 
 def test_h22_a_session_left_idle_ends_and_the_person_is_told(client, course, monkeypatch):
     user = make_user("teacher@school.example", password=PASSWORD)
-    client.force_login(user)
+    login_verified(client, user)
     assert client.get("/").status_code == 200
     start = time.time()
     monkeypatch.setattr(time, "time", lambda: start + 29 * 60)

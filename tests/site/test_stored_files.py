@@ -11,7 +11,7 @@ from certificates.models import Certificate
 from jobs.models import PreparedFile
 from jobs.services import file_request
 from tests.certificates.conftest import sign
-from tests.helpers import run_tasks
+from tests.helpers import login_verified, run_tasks
 
 
 @pytest.fixture
@@ -63,6 +63,6 @@ def test_h15_prepared_zips_have_unguessable_names_and_are_not_served_as_media(
     assert prepared.status == PreparedFile.Status.READY
     folder = prepared.file.name.split("/")[1]
     assert len(folder) == 24 and staff_learner.location.name not in folder
-    client.force_login(admin)
+    login_verified(client, admin)
     assert client.get(f"/media/{prepared.file.name}").status_code == 404
     assert client.get(f"/admin/downloads/{prepared.pk}/").status_code == 200

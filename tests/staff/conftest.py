@@ -10,6 +10,7 @@ from django.test import Client
 from staff.groups import HR, LOCATION
 from staff.models import Location, Staff
 from staff.services import staff_create
+from tests.helpers import login_verified
 
 HR_PASSWORD = "keep-the-roster-1"  # noqa: S105 (a test account)
 
@@ -29,7 +30,7 @@ def a_course_for_everyone(request):
 
 def client_for(user) -> Client:
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

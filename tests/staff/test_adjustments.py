@@ -27,7 +27,7 @@ from staff.services import (
     cycle_dates_for_year,
 )
 from tests.conftest import make_user
-from tests.helpers import make_course
+from tests.helpers import login_verified, make_course
 
 TODAY = date(2026, 10, 15)
 
@@ -251,7 +251,7 @@ def test_the_learner_sees_the_extended_due_date(client, cycle, hr, course, monke
     )
     current, _ = learner_assignments(user=user, course_id=assignment.course_id)
     assert (current.due_on, current.status) == (date(2027, 1, 15), NOT_STARTED)
-    client.force_login(user)
+    login_verified(client, user)
     html = client.get("/").content.decode()
     assert "<dt>Due</dt><dd>January 15, 2027</dd>" in html
     assert "Overdue" not in html

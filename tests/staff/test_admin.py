@@ -4,7 +4,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from staff.models import RosterImport, Staff
-from tests.helpers import run_tasks
+from tests.helpers import login_verified, run_tasks
 
 from .test_roster_import import HEADER, MESSY
 
@@ -12,7 +12,7 @@ from .test_roster_import import HEADER, MESSY
 @pytest.fixture
 def admin_client(client, db):
     admin = get_user_model().objects.create_superuser("hr@district.example", password="pw")
-    client.force_login(admin)
+    login_verified(client, admin)
     return client
 
 
@@ -77,7 +77,7 @@ def test_the_preview_shows_updates_and_deactivations(admin_client):
 
 def test_learners_cannot_reach_the_roster_upload(client, db):
     learner = get_user_model().objects.create_user("l@district.example", password="pw")
-    client.force_login(learner)
+    login_verified(client, learner)
     response = client.get("/admin/roster/import/")
     assert response.status_code in (302, 403)
 

@@ -12,7 +12,7 @@ from wagtail.models import ModelLogEntry
 from staff.models import Assignment, AssignmentRule, Location, Staff
 from staff.selectors import assignments_missing, rules_preview
 from staff.services import assignment_rules_apply, cycle_open
-from tests.helpers import make_course
+from tests.helpers import login_verified, make_course
 
 
 def person(employee_id, job_title, location="Riverside High School"):
@@ -132,7 +132,7 @@ def test_hr_adds_a_rule_in_the_admin_sees_the_preview_and_applies_it(client, own
     cycle_open(year=this_year())
     person("T1", "Teacher")
     cycle_open(year=this_year())  # T1 has the first course; the rule adds the second
-    client.force_login(hr_user)
+    login_verified(client, hr_user)
     listing = client.get("/admin/snippets/staff/assignmentrule/").content.decode()
     assert "Apply the rules to the current cycle" in listing
     form = client.get("/admin/snippets/staff/assignmentrule/add/").content.decode()

@@ -22,7 +22,7 @@ from staff.services import (
     invitations_send,
 )
 from tests.conftest import make_user
-from tests.helpers import make_course, run_tasks
+from tests.helpers import login_verified, make_course, run_tasks
 
 CYCLE_2026 = cycle_dates_for_year(2026)
 
@@ -158,7 +158,7 @@ def test_the_learner_sees_their_assignment_and_history(client, db, course):
         completed_at=datetime(year - 1, 9, 14, 12, tzinfo=UTC)
     )
     current, _ = cycle_open(year=year)
-    client.force_login(user)
+    login_verified(client, user)
     html = client.get("/").content.decode()
     assert f"Your training for {current.name}" in html
     assert current.refresher_due_on.strftime("%B %-d, %Y") in html

@@ -15,6 +15,7 @@ from staff.cycle_admin import school_year_of
 from staff.models import Assignment, Location, Staff, TrainingCycle
 from staff.services import cycle_dates_for_year, cycle_open
 from tests.conftest import make_user
+from tests.helpers import login_verified
 
 OPEN_URL = "/admin/snippets/staff/trainingcycle/add/"
 NEXT_YEAR = school_year_of(timezone.localdate()) + 1
@@ -25,7 +26,7 @@ def hr_client(db):
     user = make_user("hr@district.example", first_name="Harriet", last_name="Ramos")
     user.groups.add(Group.objects.get(name="HR administrators"))
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 
@@ -237,7 +238,7 @@ def test_only_those_who_may_open_cycles_reach_the_form(client, district):
     assert "/login/" in client.get(OPEN_URL)["Location"]
     principal = make_user("principal@district.example")
     principal.groups.add(Group.objects.get(name="Location administrators"))
-    client.force_login(principal)
+    login_verified(client, principal)
     assert client.get(OPEN_URL)["Location"] == "/admin/"  # Wagtail's "permission denied"
     assert apply(client)["Location"] == "/admin/"
     assert not TrainingCycle.objects.exists()

@@ -15,7 +15,7 @@ from jobs.models import OutgoingEmail
 from staff.models import Location, Staff
 from staff.services import cycle_open, invitations_send
 from tests.conftest import make_user
-from tests.helpers import run_tasks
+from tests.helpers import login_verified, run_tasks
 
 
 def person(employee_id, *, email=None, account=True, password=False, active=True, **extra):
@@ -131,7 +131,7 @@ def hr_client(db):
     user = make_user("hr@district.example", first_name="Harriet", last_name="Ramos")
     user.groups.add(Group.objects.get(name="HR administrators"))
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 
@@ -171,7 +171,7 @@ def test_the_bulk_action_resends_when_asked(hr_client, everyone):
 def test_only_those_who_manage_staff_can_invite(client, everyone):
     principal = make_user("principal@district.example")
     principal.groups.add(Group.objects.get(name="Location administrators"))
-    client.force_login(principal)
+    login_verified(client, principal)
     response = client.post(bulk_url(everyone))
     assert response.status_code in (302, 403)
     assert not OutgoingEmail.objects.exists()

@@ -21,6 +21,7 @@ from staff.services import (
     roster_import_apply,
 )
 from tests.conftest import make_user
+from tests.helpers import login_verified
 from tests.staff.test_roster_import import HEADER
 from tests.staff.test_roster_result import upload
 
@@ -31,7 +32,7 @@ def hr_client(db, client):
 
     user = make_user("hr@district.example")
     user.groups.add(Group.objects.get(name="HR administrators"))
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

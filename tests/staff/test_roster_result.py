@@ -16,7 +16,7 @@ from jobs.models import OutgoingEmail
 from staff.models import Location, RosterChange, RosterImport, Staff
 from staff.services import roster_import_apply
 from tests.conftest import make_user
-from tests.helpers import run_tasks
+from tests.helpers import login_verified, run_tasks
 
 from .test_roster_import import HEADER
 
@@ -33,7 +33,7 @@ def hr(db):
 @pytest.fixture
 def hr_client(hr):
     client = Client()
-    client.force_login(hr)
+    login_verified(client, hr)
     return client
 
 
@@ -226,7 +226,7 @@ def test_only_those_allowed_reach_the_result_and_the_invitations(client, hr, ros
     assert client.post(f"{url}invite/").status_code == 302
     principal = make_user("principal@district.example")
     principal.groups.add(Group.objects.get(name="Location administrators"))
-    client.force_login(principal)
+    login_verified(client, principal)
     # Wagtail turns "permission denied" into a redirect to the admin home with a message.
     assert client.get(url)["Location"] == "/admin/"
     assert client.post(f"{url}invite/")["Location"] == "/admin/"

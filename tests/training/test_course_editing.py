@@ -8,6 +8,7 @@ from django.utils.html import escape
 
 from staff.groups import EDITORS
 from tests.conftest import make_user
+from tests.helpers import login_verified
 from training.blocks import SourceBlock
 from training.models import SectionPage, SourceDocument
 from training.services import course_export
@@ -20,7 +21,7 @@ DECK_TITLE = "Waterbury Public Schools Electronic Use Policies"
 def editor_client(client, db):
     editor = make_user("coordinator@district.example")
     editor.groups.add(Group.objects.get(name=EDITORS))
-    client.force_login(editor)
+    login_verified(client, editor)
     return client
 
 

@@ -16,7 +16,7 @@ from staff.models import Assignment, Location, Staff
 from staff.selectors import learner_courses
 from staff.services import cycle_open
 from tests.conftest import make_user
-from tests.helpers import pass_section, with_second_course
+from tests.helpers import login_verified, pass_section, with_second_course
 from training.models import CoursePage, SectionPage
 
 SLUG = "our-own-policy"
@@ -85,7 +85,7 @@ def test_course_yaml_assigns_the_course_to_teachers_only(teacher):
 
 
 def test_the_learners_home_lists_both_courses_with_status_and_due_date(client, teacher):
-    client.force_login(teacher)
+    login_verified(client, teacher)
     html = client.get("/").content.decode()
     assert "Your courses this year" in html
     assert f'<a href="/{SLUG}/">{TITLE}</a>' in html
@@ -99,7 +99,7 @@ def test_completing_the_second_course_issues_its_own_certificate(client, teacher
     first, second, _content = two_courses
     (section,) = SectionPage.objects.child_of(second)
     pass_section(teacher, section)
-    client.force_login(teacher)
+    login_verified(client, teacher)
     page = client.get(second.url).content.decode()
     assert f"/certificates/complete/?course={second.pk}" in page
     form = client.get(f"/certificates/complete/?course={second.pk}").content.decode()
@@ -137,7 +137,7 @@ def test_the_dashboard_and_report_filter_by_course(admin_client, teacher, two_co
 
 
 def test_a_bad_course_id_is_a_404_not_an_error(client, teacher):
-    client.force_login(teacher)
+    login_verified(client, teacher)
     assert client.get("/certificates/complete/?course=99999").status_code == 404
     assert client.get("/certificates/complete/?course=abc").status_code == 404
     assert client.get("/quiz/test-out/?course=abc").status_code == 404

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.management import call_command
 
 from quizzes.models import Attempt
+from tests.helpers import login_verified
 from training.models import SlideView
 from training.selectors import SLIDE_TIME_CAP, time_on_task
 from training.services import progress_record_slide_view
@@ -96,7 +97,7 @@ def test_hr_sees_time_on_task_in_the_person_record_and_the_export(
     view(learner, sections[0], 2, minutes_ago=1)
     view(learner, sections[1], 1)
     hr = django_user_model.objects.create_superuser("hr@school.example", password="x")
-    client.force_login(hr)
+    login_verified(client, hr)
     html = client.get(f"/admin/completion/person/{assigned_learner.pk}/").content.decode()
     assert "Time on the slides" in html
     assert f"<td>{sections[0].title}</td><td>4 minutes</td>" in html.replace("&#x27;", "'")

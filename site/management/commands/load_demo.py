@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from eupsite.demo import demo_accounts_ensure, demo_staff_ensure
+from eupsite.demo import DEMO_TOTP_SECRET, demo_accounts_ensure, demo_staff_ensure
 
 
 class Command(BaseCommand):
@@ -32,6 +32,10 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {account.role:<24} {account.username:<26} password: {account.password}"
                 )
+            self.stdout.write(
+                f"  Administrators' second step: add the key {DEMO_TOTP_SECRET} (time-based) to "
+                "an authenticator app and type its 6-digit code after the password."
+            )
             self.stdout.write("  Demo staff, each a kind of learner:")
             for member, _ in staff:
                 sign_in = (

@@ -1,0 +1,34 @@
+"""Who may sign in with a password, when the district requires single sign-on for staff.
+
+With SSO_REQUIRED_FOR_STAFF on, learners sign in only through the district's identity provider
+("Sign in with Google" / "Sign in with Microsoft"). People who can reach the admin keep their
+password, always followed by the second factor (eupsite.second_factor): when the identity
+provider is down, someone must still be able to sign in and run the district's training.
+
+Every way to sign in or to get a password asks password_sign_in_allowed(): the sign-in form,
+the password reset e-mail, the invitation link and the printed sign-in code."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from eupsite.permissions import can_use_admin
+
+SSO_REQUIRED_MESSAGE = _(
+    "Your district signs staff in through its own account: use the \u201cSign in with Google\u201d "
+    "or \u201cSign in with Microsoft\u201d button on the sign-in page, not a password."
+)
+
+
+def sso_required_for_staff() -> bool:
+    return bool(settings.SSO_REQUIRED_FOR_STAFF)
+
+
+def password_sign_in_allowed(*, user) -> bool:
+    """Whether `user` may sign in with (or be given) a password. Always, unless the district
+    requires SSO for staff; then only people who can reach the admin (they pass a second
+    factor after the password)."""
+    if not sso_required_for_staff():
+        return True
+    return user is not None and can_use_admin(user)
