@@ -42,6 +42,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from eupsite.permissions import can_use_admin
+from eupsite.second_factor import session_verified_elsewhere
 from staff.selectors import staff_by_employee_id, staff_for_user, staff_with_email
 from staff.services import SignInAccountUnavailable, staff_login_account_ensure
 
@@ -354,6 +355,16 @@ class DistrictAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def post_login(self, request, user, **kwargs):
+        # The district's identity provider signed this person in and applies its own second
+        # factor (the district's Google or Entra policy), so ours is not asked again, unless
+        # the district says its provider does not (SSO_COUNTS_AS_SECOND_FACTOR=off).
+        if (kwargs.get("signal_kwargs") or {}).get("sociallogin") is not None and (
+            settings.SSO_COUNTS_AS_SECOND_FACTOR
+        ):
+            session_verified_elsewhere(request=request)
+        return super().post_login(request, user, **kwargs)
 
     def get_login_redirect_url(self, request):
         if can_use_admin(request.user):

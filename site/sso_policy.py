@@ -32,3 +32,9 @@ def password_sign_in_allowed(*, user) -> bool:
     if not sso_required_for_staff():
         return True
     return user is not None and can_use_admin(user)
+
+
+def sso_provider_names() -> list[str]:
+    """The names on the sign-in page's buttons ("Google", "Microsoft"), as configured."""
+    providers = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {})
+    return [app["name"] for app in providers.get("APPS", [])]

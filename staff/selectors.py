@@ -283,6 +283,7 @@ SIGN_IN_STATES = {
     "deactivated": _("Deactivated: cannot sign in"),
     "disabled": _("Login account disabled"),
     "password": _("Signs in with a password"),
+    "district_account": _("Signs in with the district account (Google or Microsoft)"),
     "no_account": _("No login account yet"),
     "needs_code": _("No work e-mail: needs a printed sign-in code"),
     "invited": _("Invited: has not set a password yet"),
@@ -300,6 +301,8 @@ def sign_in_state(staff: Staff) -> str:
         return "no_account"
     if user.has_usable_password():
         return "password" if user.is_active else "disabled"
+    if user.last_login is not None:
+        return "district_account" if user.is_active else "disabled"
     if not staff.email:
         return "needs_code"
     return "invited" if staff.invited_at else "not_invited"
@@ -492,6 +495,10 @@ class NotInvited(models.TextChoices):
     NO_EMAIL = "no_email", _("no work e-mail: print a sign-in code")
     NO_ACCOUNT = "no_account", _("no login account")
     HAS_PASSWORD = "has_password", _("already set a password")
+    SIGNS_IN_WITH_DISTRICT_ACCOUNT = (
+        "signs_in_with_district_account",
+        _("already signs in with the district account"),
+    )
     ALREADY_INVITED = "already_invited", _("already invited")
 
 
@@ -526,6 +533,9 @@ def invitation_obstacle(*, staff: Staff, resend: bool = False) -> NotInvited | N
         return NotInvited.NO_ACCOUNT
     if staff.user.has_usable_password():
         return NotInvited.HAS_PASSWORD
+    # Signed in without ever having a password: through the district's identity provider.
+    if staff.user.last_login is not None:
+        return NotInvited.SIGNS_IN_WITH_DISTRICT_ACCOUNT
     if staff.invited_at and not resend:
         return NotInvited.ALREADY_INVITED
     return None

@@ -26,6 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from eupsite.audit import audit
+from eupsite.sso_policy import password_sign_in_allowed, sso_provider_names
 from eupsite.tokens import account_token_generator
 from jobs.models import OutgoingEmail
 from jobs.services import email_queue
@@ -648,14 +649,25 @@ def invitations_send(
     due = _current_assignments([member.pk for member in plan.invited])
     sender = (invited_by.get_full_name() or invited_by.email) if invited_by else ""
     now = timezone.now()
+    sign_in_url = base_url.rstrip("/") + reverse("login")
     for member in plan.invited:
         context = {
             "staff": member,
-            "url": invitation_url(user=member.user, base_url=base_url),
             "district": settings.DISTRICT_NAME,
             "assignment": due.get(member.pk),
             "sender": sender,
         }
+        if password_sign_in_allowed(user=member.user):
+            template = "staff/email/invitation.txt"
+            subject = _("%(district)s: set your password for your training")
+            context["url"] = invitation_url(user=member.user, base_url=base_url)
+        else:
+            # The district signs staff in through its identity provider: a password link would
+            # only be refused, so the e-mail says where to sign in and with which button.
+            template = "staff/email/invitation_sso.txt"
+            subject = _("%(district)s: your Electronic Use Policies training")
+            context["url"] = sign_in_url
+            context["providers"] = sso_provider_names()
         with transaction.atomic():
             claimed = Staff.objects.filter(pk=member.pk, invited_at=member.invited_at).update(
                 invited_at=now
@@ -667,8 +679,8 @@ def invitations_send(
             email_queue(
                 kind=OutgoingEmail.Kind.INVITATION,
                 to=member.email,
-                subject=f"{settings.DISTRICT_NAME}: set your password for your training",
-                body=render_to_string("staff/email/invitation.txt", context),
+                subject=str(subject) % {"district": settings.DISTRICT_NAME},
+                body=render_to_string(template, context),
             )
         member.invited_at = now
         result.invited.append(member)

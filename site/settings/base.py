@@ -394,3 +394,13 @@ SSO_REQUIRED_FOR_STAFF = os.environ.get("SSO_REQUIRED_FOR_STAFF", "").lower() in
     "yes",
     "on",
 )
+# An administrator who signs in through the district's identity provider has passed that
+# provider's own second factor (the district's Google Workspace 2-Step Verification or Entra
+# multifactor policy) and is not asked for ours. A district whose provider does not ask for one
+# sets this off, and administrators then type our code after the provider too.
+SSO_COUNTS_AS_SECOND_FACTOR = os.environ.get("SSO_COUNTS_AS_SECOND_FACTOR", "on").lower() in (
+    "1",
+    "true",
+    "yes",
+    "on",
+)

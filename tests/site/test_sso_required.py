@@ -131,3 +131,77 @@ def test_a_printed_sign_in_code_gives_a_learner_no_password(sso_required, client
     assert response.status_code == 403
     assert message_in(response)
     assert client.get("/accounts/sign-in-code/password/")["Location"] == "/accounts/sign-in-code/"
+
+
+def test_a_learner_invited_under_sso_is_told_to_use_the_district_sign_in_not_given_a_link(
+    sso_required, settings, db
+):
+    from eupsite.settings.base import sso_providers
+    from jobs.models import OutgoingEmail
+    from staff.models import Location
+    from staff.services import invitations_send
+    from tests.staff.conftest import add_staff
+
+    settings.SOCIALACCOUNT_PROVIDERS = sso_providers(
+        {
+            "SSO_GOOGLE_CLIENT_ID": "id",
+            "SSO_GOOGLE_CLIENT_SECRET": "secret",
+            "SSO_MICROSOFT_CLIENT_ID": "id",
+            "SSO_MICROSOFT_CLIENT_SECRET": "secret",
+        }
+    )
+    staff = add_staff(Location.objects.create(name="Maple"), "E1", "Zoë", "Ruiz", "zoe@s.example")
+
+    assert invitations_send(staff=[staff], base_url="https://training.example").invited == [staff]
+
+    email = OutgoingEmail.objects.get(to="zoe@s.example")
+    assert "set your password" not in email.subject
+    assert "/accounts/invitation/" not in email.body
+    assert "https://training.example/accounts/login/" in email.body
+    assert 'Press "Sign in with Google" or "Sign in with Microsoft"' in email.body
+    assert "zoe@s.example" in email.body
+
+
+def test_an_administrator_invited_under_sso_still_gets_a_password_link(sso_required, principal, db):
+    from jobs.models import OutgoingEmail
+    from staff.models import Location, Staff
+    from staff.services import invitations_send
+
+    principal.set_unusable_password()
+    principal.save()
+    staff = Staff.objects.create(
+        employee_id="P1",
+        first_name="Ana",
+        last_name="Ruiz",
+        email=principal.email,
+        location=Location.objects.create(name="Maple"),
+        hire_date="2020-08-24",
+        user=principal,
+    )
+
+    invitations_send(staff=[staff], base_url="https://training.example")
+
+    email = OutgoingEmail.objects.get(to=principal.email)
+    assert "set your password" in email.subject
+    assert "https://training.example/accounts/invitation/" in email.body
+
+
+def test_someone_who_already_signed_in_through_the_district_account_is_not_invited(db):
+    from django.utils import timezone
+
+    from staff.models import Location
+    from staff.selectors import NotInvited, sign_in_state
+    from staff.services import invitations_send
+    from tests.staff.conftest import add_staff
+
+    staff = add_staff(Location.objects.create(name="Maple"), "E1", "Ana", "Ruiz", "ana@s.example")
+    staff.user.last_login = timezone.now()
+    staff.user.is_active = True
+    staff.user.save()
+
+    result = invitations_send(staff=[staff], resend=True)
+
+    assert result.invited == []
+    assert [s.reason for s in result.skipped] == [NotInvited.SIGNS_IN_WITH_DISTRICT_ACCOUNT]
+    assert str(result.skipped[0]) == "already signs in with the district account"
+    assert sign_in_state(staff) == "district_account"

@@ -387,3 +387,59 @@ def test_a_refused_token_exchange_gives_a_clear_page(
 
     assert_refused(answer, 401, "The sign-in could not be completed")
     assert not Staff.objects.get().user.is_active
+
+
+# --- administrators ---------------------------------------------------------------------------
+
+
+def hr_administrator(email: str, employee_id: str) -> Staff:
+    from django.contrib.auth.models import Group
+
+    from staff.groups import HR
+    from tests.helpers import restore_migration_data
+
+    restore_migration_data()
+    staff = roster_member(email, employee_id)
+    staff.user.groups.add(Group.objects.get(name=HR))
+    return staff
+
+
+def test_an_administrator_signed_in_by_the_provider_is_not_asked_for_our_code_too(
+    site, browser_session, oidc_provider
+):
+    hr_administrator(JAMAL, "E-1001")
+    oidc_provider.accounts({"google-sub-1": google_account()})
+
+    landed = sign_in(browser_session, site, oidc_provider.url, "google-sub-1")
+
+    assert landed.status_code == 302 and landed.headers["Location"] == "/admin/"
+    dashboard = browser_session.get(f"{site}/admin/", allow_redirects=False, timeout=10)
+    assert dashboard.status_code == 200
+
+
+def test_a_district_whose_provider_asks_no_second_factor_gets_ours_after_it(
+    site, browser_session, oidc_provider, sso_settings
+):
+    sso_settings.SSO_COUNTS_AS_SECOND_FACTOR = False
+    hr_administrator(JAMAL, "E-1001")
+    oidc_provider.accounts({"google-sub-1": google_account()})
+
+    landed = sign_in(browser_session, site, oidc_provider.url, "google-sub-1")
+
+    assert landed.status_code == 302 and landed.headers["Location"] == "/admin/"
+    dashboard = browser_session.get(f"{site}/admin/", allow_redirects=False, timeout=10)
+    assert dashboard.status_code == 302
+    assert dashboard.headers["Location"].startswith("/accounts/second-factor/")
+
+
+def test_a_learner_signed_in_by_the_provider_never_meets_the_second_factor(
+    site, browser_session, oidc_provider, sso_settings
+):
+    sso_settings.SSO_COUNTS_AS_SECOND_FACTOR = False
+    roster_member(JAMAL, "E-1001")
+    oidc_provider.accounts({"google-sub-1": google_account()})
+
+    sign_in(browser_session, site, oidc_provider.url, "google-sub-1")
+
+    policies = browser_session.get(f"{site}/policies/", allow_redirects=False, timeout=10)
+    assert policies.status_code == 200
