@@ -1,6 +1,7 @@
 """The admin's second-factor page: a district administrator sees who has set up an
 authenticator and resets the second factor of someone who lost their phone (audited)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from eupsite import second_factor as sf
+from eupsite.sso_policy import sso_provider_names
 
 
 @require_http_methods(["GET"])
@@ -19,7 +21,10 @@ def second_factor_people(request):
     return TemplateResponse(
         request,
         "second_factor/admin/people.html",
-        {"people": sf.people_with_admin_access()},
+        {
+            "people": sf.people_with_admin_access(),
+            "sso_stands_in": bool(sso_provider_names()) and settings.SSO_COUNTS_AS_SECOND_FACTOR,
+        },
     )
 
 
