@@ -47,6 +47,9 @@ JOB_TITLES = [
 ]
 FIRST_NAMES = ["María", "Jamal", "Zoë", "Sean", "Aisha", "Chloé", "Li", "Mateo", "Siobhán", "Ana"]
 LAST_NAMES = ["O'Neil-Núñez", "Carter", "Lefèvre-Smith", "D'Amico", "Nguyen", "Kowalski", "Okafor"]
+# The administrators' authenticator key (hex, as django-otp stores it): the runner computes
+# their second-factor codes from it.
+ADMIN_TOTP_KEY = "3132333435363738393031323334353637383930"
 # A share of the roster hired inside the cycle: onboarding, due 30 days after the hire date.
 NEW_HIRE_SHARE = 0.08
 
@@ -89,6 +92,7 @@ def seed(
     from django.core.management import call_command
     from django.db import transaction
     from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from staff.groups import DISTRICT
     from staff.models import Assignment, Staff
@@ -141,6 +145,11 @@ def seed(
                 password=admin_hash,
             )
             user.groups.add(group)
+            # Administrators pass the second factor after their password: each has an
+            # authenticator with the load test's known key (the runner computes its codes).
+            TOTPDevice.objects.create(
+                user=user, name="Load test authenticator", key=ADMIN_TOTP_KEY, confirmed=True
+            )
             admin_names.append(user.username)
     elapsed = time.perf_counter() - t0
     log(f"  {activated} accounts activated, {admins} district administrators ({elapsed:.1f} s)")
@@ -176,6 +185,7 @@ def seed(
         "password": password,
         "admin_password": admin_password,
         "admins": admin_names,
+        "admin_totp_key": ADMIN_TOTP_KEY,
         "learners": [account(p) for p in learner_people],
         "finishers": [account(p) for p in finisher_people],
         "sections": [_section_data(s) for s in sections],
