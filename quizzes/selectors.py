@@ -108,12 +108,19 @@ def attempt_items(*, attempt: Attempt) -> list[AttemptQuestion]:
     return list(attempt.items.order_by("position"))
 
 
-def test_out_attempts(*, user, course, submitted: bool | None, lock: bool = False) -> list[Attempt]:
-    """The learner's test-out attempts for their current assignment of `course`, in course
-    order: the open ones (submitted=False), the submitted ones (True) or all (None)."""
+_LOOK_IT_UP = object()
+
+
+def test_out_attempts(
+    *, user, course, submitted: bool | None, lock: bool = False, assignment=_LOOK_IT_UP
+) -> list[Attempt]:
+    """The learner's test-out attempts for their current assignment of `course` (looked up
+    unless the caller passes it, None when not assigned), in course order: the open ones
+    (submitted=False), the submitted ones (True) or all (None)."""
     from staff.selectors import learner_assignment
 
-    assignment = learner_assignment(user=user, course_id=course.pk)
+    if assignment is _LOOK_IT_UP:
+        assignment = learner_assignment(user=user, course_id=course.pk)
     if assignment is None:
         return []
     attempts = Attempt.objects.filter(
@@ -126,14 +133,15 @@ def test_out_attempts(*, user, course, submitted: bool | None, lock: bool = Fals
     return sorted(attempts, key=lambda a: a.quiz.section.path)
 
 
-def test_out_offered(*, user, course) -> bool:
+def test_out_offered(*, user, course, current=_LOOK_IT_UP) -> bool:
     """Whether the learner may start the test-out: they are on this cycle's annual refresher
     of the course (new hires read every section), and have taken neither the test-out nor any
-    section's quiz for it."""
+    section's quiz for it. `current`: the LearnerAssignment, when the caller has it."""
     from staff.models import Assignment
     from staff.selectors import learner_assignments
 
-    current, _history = learner_assignments(user=user, course_id=course.pk)
+    if current is _LOOK_IT_UP:
+        current, _history = learner_assignments(user=user, course_id=course.pk)
     if current is None or current.assignment.kind != Assignment.Kind.REFRESHER:
         return False
     if current.status in ("completed", "exempt"):

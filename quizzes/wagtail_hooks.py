@@ -110,11 +110,18 @@ def course_page_test_out(*, course, request, context):
         return
     from .selectors import test_out_attempts, test_out_offered
 
+    # The course page has read the learner's assignment already.
+    current = context.get("assignment")
     context["test_out_open"] = bool(
-        test_out_attempts(user=request.user, course=course, submitted=False)
+        test_out_attempts(
+            user=request.user,
+            course=course,
+            submitted=False,
+            assignment=current.assignment if current else None,
+        )
     )
     context["test_out_offered"] = not context["test_out_open"] and test_out_offered(
-        user=request.user, course=course
+        user=request.user, course=course, current=current
     )
 
 

@@ -175,26 +175,55 @@ def staff_for_user(*, user) -> Staff | None:
     return Staff.objects.select_related("location").filter(user=user).first()
 
 
+@dataclass(frozen=True)
+class LearnerCourseAssignments:
+    """What a course page shows of the learner's assignments, read in one query."""
+
+    current: LearnerAssignment | None  # this course, the current cycle, with its status
+    history: list[Assignment]  # this course, other cycles, completed; the latest first
+    courses: list[LearnerAssignment]  # every course of the current cycle, in course order
+
+
+def learner_course_assignments(
+    *, user, course_id: int, today: date | None = None
+) -> LearnerCourseAssignments:
+    """The learner's assignments of every cycle and course in one query (with their
+    extensions, exemptions and activity), sorted out for one course's page."""
+    today = today or timezone.localdate()
+    if not user.is_authenticated:
+        return LearnerCourseAssignments(None, [], [])
+    assignments = list(
+        with_activity(
+            with_adjustment(
+                Assignment.objects.filter(staff__user=user).select_related("cycle", "course")
+            )
+        )
+    )
+    in_cycle = [a for a in assignments if a.cycle.starts_on <= today <= a.cycle.ends_on]
+    courses = [
+        LearnerAssignment(a, assignment_status(a, today=today))
+        for a in sorted(in_cycle, key=lambda a: a.course.path)
+    ]
+    current = next((c for c in courses if c.assignment.course_id == course_id), None)
+    history = sorted(
+        (
+            a
+            for a in assignments
+            if a.course_id == course_id and a not in in_cycle and a.completed_at is not None
+        ),
+        key=lambda a: a.cycle.starts_on,
+        reverse=True,
+    )
+    return LearnerCourseAssignments(current, history, courses)
+
+
 def learner_assignments(
     *, user, course_id: int, today: date | None = None
 ) -> tuple[LearnerAssignment | None, list[Assignment]]:
     """For one course: (the current cycle's assignment with its status, completed assignments
     of other cycles)."""
-    today = today or timezone.localdate()
-    staff = staff_for_user(user=user)
-    if staff is None:
-        return None, []
-    assignments = list(
-        with_activity(
-            with_adjustment(staff.assignments.filter(course_id=course_id).select_related("cycle"))
-        ).order_by("-cycle__starts_on")
-    )
-    current = next((a for a in assignments if a.cycle.starts_on <= today <= a.cycle.ends_on), None)
-    history = [a for a in assignments if a is not current and a.completed_at is not None]
-    return (
-        LearnerAssignment(current, assignment_status(current, today=today)) if current else None,
-        history,
-    )
+    found = learner_course_assignments(user=user, course_id=course_id, today=today)
+    return found.current, found.history
 
 
 def learner_courses(*, user, today: date | None = None) -> list[LearnerAssignment]:

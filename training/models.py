@@ -110,18 +110,20 @@ class CoursePage(KeptInMemoryMixin, Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from staff.selectors import learner_assignments, learner_courses
+        from staff.selectors import learner_course_assignments
 
         from .selectors import course_outline
 
         context = super().get_context(request, *args, **kwargs)
-        context["outline"] = course_outline(course=self, user=request.user)
-        context["assignment"], context["history"] = learner_assignments(
-            user=request.user, course_id=self.pk
+        assignments = learner_course_assignments(user=request.user, course_id=self.pk)
+        context["assignment"], context["history"] = assignments.current, assignments.history
+        context["outline"] = course_outline(
+            course=self,
+            user=request.user,
+            assignment=assignments.current.assignment if assignments.current else None,
         )
         # The learner's courses this cycle, this one included, when there is more than one.
-        courses = learner_courses(user=request.user)
-        context["courses"] = courses if len(courses) > 1 else []
+        context["courses"] = assignments.courses if len(assignments.courses) > 1 else []
         outline = context["outline"]
         context["all_passed"] = bool(outline) and all(e.section_passed for e in outline)
         context["certificates"] = []

@@ -195,14 +195,18 @@ def _section_assessment():
     return _no_quiz_status, _no_questions
 
 
-def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
+_LOOK_IT_UP = object()
+
+
+def course_outline(*, course: CoursePage, user, assignment=_LOOK_IT_UP) -> list[OutlineEntry]:
     """Each live section of the course, in order, with this learner's reading and quiz state.
 
     Sections open one after another: the first is always open, each next one once the quiz of
     the one before is passed (a section without questions counts as passed once read). Only
     the reading and attempts of the learner's assignment for this course in the current cycle
-    count (they point to it), so the annual refresher starts afresh. A constant number of
-    queries, whatever the number of sections.
+    count (they point to it), so the annual refresher starts afresh; a caller that has read
+    that assignment already passes it (None: not assigned). A constant number of queries,
+    whatever the number of sections.
     """
     from staff.selectors import learner_assignment
 
@@ -212,7 +216,8 @@ def course_outline(*, course: CoursePage, user) -> list[OutlineEntry]:
     section_ids = [s.pk for s in sections]
     progress, quiz, since_by_section, assignment_id = {}, {}, {}, None
     if user.is_authenticated:
-        assignment = learner_assignment(user=user, course_id=course.pk)
+        if assignment is _LOOK_IT_UP:
+            assignment = learner_assignment(user=user, course_id=course.pk)
         assignment_id = assignment.pk if assignment else None
         since_by_section = structure.since_by_section
         reading = SectionProgress.objects.filter(section__in=section_ids)

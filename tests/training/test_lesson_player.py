@@ -152,7 +152,7 @@ def test_rendering_a_slide_takes_the_same_few_queries_however_many_slides(
 
 
 @pytest.mark.parametrize("section_count", [7, 30])
-def test_an_assigned_learner_s_slide_page_takes_ten_queries_and_course_page_fourteen(
+def test_an_assigned_learner_s_slide_page_and_course_page_take_ten_queries_at_most(
     client, learner, assigned_learner, course, django_assert_max_num_queries, section_count
 ):
     for n in range(section_count - len(course.get_children())):
@@ -163,10 +163,10 @@ def test_an_assigned_learner_s_slide_page_takes_ten_queries_and_course_page_four
     with django_assert_max_num_queries(10):
         response = client.get(f"{first.url}?slide=2")
     assert response.status_code == 200
-    # The course page also reads the learner's assignments of every cycle, their other courses,
-    # test-out attempts and certificates: 14, whatever the number of sections (issue L's target
-    # of 10 is not met yet).
-    with django_assert_max_num_queries(14):
+    # The course page reads the learner's assignments of every cycle and course once, their
+    # reading and quiz state, test-out attempts and certificates: 8 today, whatever the number
+    # of sections.
+    with django_assert_max_num_queries(10):
         response = client.get(course.url)
     assert response.status_code == 200
     assert len(response.context["outline"]) == section_count
