@@ -199,10 +199,10 @@ def check(*, before: dict, ledgers: list[Path], client_counts: dict) -> dict:
         f"each certificate's acknowledgement is for the same assignment ({mismatched})",
     )
     no_certificate = Assignment.objects.filter(
-        completed_at__isnull=False, certificate__isnull=True
+        completed_at__isnull=False, certificates__isnull=True
     ).count()
     not_completed = Assignment.objects.filter(
-        completed_at__isnull=True, certificate__isnull=False
+        completed_at__isnull=True, certificates__isnull=False
     ).count()
     verdict(
         no_certificate == 0 and not_completed == 0,

@@ -595,6 +595,25 @@ def totp_now(key_hex: str) -> str:
     return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
+class PlainPageReader(FastHttpUser):
+    """The reference (run alone, in steps of its own): a visitor reading the plain Wagtail page
+    of about a slide's text (bench/pages/templates/wagtailcore/page.html) at a learner's pace,
+    served by the same gunicorn and measured by the same tool as the mix."""
+
+    default_headers = {"X-Forwarded-Proto": "https"}  # as through the TLS proxy (see above)
+
+    def wait_time(self):
+        return random.uniform(0.5, 2.0)
+
+    @task
+    def read(self):
+        with self.client.get(
+            "/plain-page/", name="plain page", allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code != 200 or "What the policies cover" not in response.text:
+                response.failure(f"HTTP {response.status_code}")
+
+
 class Administrator(Visitor):
     fixed_count = int(os.environ.get("LOADTEST_ADMINS", "1"))
     REPORT_VIEWS = (

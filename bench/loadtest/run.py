@@ -50,7 +50,10 @@ DATABASE = "eup_load"
 REDIS_URL = "redis://127.0.0.1:6379/5"
 # The pages a learner waits for between slides and questions: the step holds only if these stay
 # under the threshold (95th percentile) with no errors anywhere.
-KEY_ENDPOINTS = ("slide", "quiz page", "quiz submit")
+KEY_ENDPOINTS = ("slide", "quiz page", "quiz submit", "plain page")
+# Who the steps run: the product's mix, then alone the reference (a plain Wagtail page).
+MIX_USERS = ("Learner", "Finisher", "Administrator")
+REFERENCE_USERS = ("PlainPageReader",)
 P95_LIMIT_MS = 300
 LEARNER_PASSWORD = "Policy-Reader-2026"  # noqa: S105 - throwaway accounts in a throwaway database
 ADMIN_PASSWORD = "District-Admin-2026"  # noqa: S105
@@ -59,6 +62,11 @@ ADMIN_PASSWORD = "District-Admin-2026"  # noqa: S105
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", default="10,20,40,80,160", help="users per step")
+    parser.add_argument(
+        "--reference-steps",
+        default="20,40,80,160,320",
+        help="users per step reading the plain Wagtail page (the reference); empty: none",
+    )
     parser.add_argument("--run-time", type=int, default=60, help="seconds per step")
     parser.add_argument("--staff", type=int, default=2000)
     parser.add_argument("--locations", type=int, default=20)
@@ -81,6 +89,7 @@ def parse_args() -> argparse.Namespace:
     )
     args = parser.parse_args()
     args.steps = [int(n) for n in args.steps.split(",")]
+    args.reference_steps = [int(n) for n in args.reference_steps.split(",") if n.strip()]
     return args
 
 
@@ -105,7 +114,9 @@ def main() -> int:
     print(f"load test: work folder {work}")
 
     env = {
-        "DJANGO_SETTINGS_MODULE": "eupsite.settings.production",
+        # Production settings, plus the plain Wagtail page's template (bench/pages).
+        "DJANGO_SETTINGS_MODULE": "pages_settings",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench" / "pages"), str(ROOT)]),
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DATABASE_URL": f"{PG}/{DATABASE}",
@@ -115,7 +126,7 @@ def main() -> int:
     }
     os.environ.update(env)
     # The project's root, as manage.py and gunicorn (started there) see it.
-    sys.path.insert(1, str(ROOT))
+    sys.path[1:1] = [str(ROOT / "bench" / "pages"), str(ROOT)]
     recreate_database()
     import django
 
@@ -141,6 +152,7 @@ def main() -> int:
     data["fail_share"] = args.fail_share
     data["double_share"] = args.double_share
     print(f"seeded in {time.perf_counter() - t0:.1f} s")
+    plain_page_add()
     t0 = time.perf_counter()
     call_command("collectstatic", interactive=False, verbosity=0)
     print(f"collectstatic ({time.perf_counter() - t0:.1f} s)")
@@ -152,7 +164,7 @@ def main() -> int:
     facts = machine_facts(cores=cores, workers=workers, connection=connection)
     connection.close()
 
-    steps, db_check, server_errors = [], None, []
+    steps, reference, db_check, server_errors = [], [], None, []
     port = free_port()
     base_url = f"http://{HOST}:{port}"
     server_log = work / "gunicorn.log"
@@ -175,6 +187,7 @@ def main() -> int:
                 ranges=pools.take(users),
                 work=work,
                 server=server,
+                user_classes=MIX_USERS,
             )
             steps.append(step)
             print_step(step)
@@ -188,6 +201,24 @@ def main() -> int:
                 args.refine = False
             else:
                 plan = []
+        # The reference, with the same server and tool, after the mix (its records are checked
+        # below and it writes none).
+        for users in args.reference_steps:
+            step = run_step(
+                index=len(steps) + len(reference) + 1,
+                users=users,
+                run_time=args.run_time,
+                base_url=base_url,
+                data_path=data_path,
+                ranges={"learners": "0:0", "finishers": "0:0"},
+                work=work,
+                server=server,
+                user_classes=REFERENCE_USERS,
+            )
+            reference.append(step)
+            print_step(step)
+            if not step["held"]:
+                break
     finally:
         stop_gunicorn(server)
         print("gunicorn stopped")
@@ -233,7 +264,9 @@ def main() -> int:
             "double_share": args.double_share,
         },
         "steps": steps,
+        "reference_steps": reference,
         "highest_step_held": max((s["users"] for s in held), default=None),
+        "mix_vs_plain_page": mix_vs_reference(steps, reference),
         "highest_step_held_steady": max(
             (s["users"] for s in steps if s["steady_held"]), default=None
         ),
@@ -293,6 +326,34 @@ def machine_facts(*, cores: int, workers: int, connection) -> dict:
         "postgresql_max_connections": int(max_connections),
         "gunicorn_workers": workers,
         "gunicorn_worker_class": "sync",
+    }
+
+
+def plain_page_add() -> None:
+    """The reference page: a plain Wagtail page (wagtailcore.Page, the template in bench/pages)
+    beneath the course, as `make bench-pages` adds it."""
+    from wagtail.models import Page
+
+    from training.selectors import primary_course
+
+    primary_course().add_child(
+        instance=Page(title="A plain page", slug="plain-page")
+    ).save_revision().publish()
+
+
+def mix_vs_reference(steps: list[dict], reference: list[dict]) -> dict | None:
+    """The highest throughput each held (0 errors, p95 under the limit), and their ratio."""
+    mix = max((s["rps"] for s in steps if s["held"]), default=None)
+    plain = max((s["rps"] for s in reference if s["held"]), default=None)
+    if mix is None or plain is None:
+        return None
+    return {
+        "mix_rps": mix,
+        "plain_page_rps": plain,
+        "ratio": round(mix / plain, 2),
+        # The reference's last step held too: its ceiling is higher than measured, so the
+        # ratio is an upper bound.
+        "plain_page_ceiling_reached": not all(s["held"] for s in reference),
     }
 
 
@@ -472,7 +533,9 @@ class AccountPools:
         return ranges
 
 
-def run_step(*, index, users, run_time, base_url, data_path, ranges, work, server) -> dict:
+def run_step(
+    *, index, users, run_time, base_url, data_path, ranges, work, server, user_classes
+) -> dict:
     ledger = work / f"ledger-{index}.jsonl"
     stats_file = work / f"stats-{index}.json"
     spawn_rate = max(users / 10, 1)  # everybody in within the first 10 s
@@ -494,6 +557,7 @@ def run_step(*, index, users, run_time, base_url, data_path, ranges, work, serve
         "--only-summary",
         "--loglevel",
         "WARNING",
+        *user_classes,
     ]
     env = {
         **os.environ,
@@ -504,8 +568,10 @@ def run_step(*, index, users, run_time, base_url, data_path, ranges, work, serve
         "LOADTEST_FINISHERS": ranges["finishers"],
         "LOADTEST_ADMINS": str(max(1, round(users / 40))),
     }
+    who = "plain Wagtail page readers" if user_classes == REFERENCE_USERS else "users"
     print(
-        f"step {index}: {users} users for {run_time} s (spawn rate {spawn_rate:g}/s)...", flush=True
+        f"step {index}: {users} {who} for {run_time} s (spawn rate {spawn_rate:g}/s)...",
+        flush=True,
     )
     busy = other_load(server)
     if busy > 0.3:
@@ -548,6 +614,7 @@ def run_step(*, index, users, run_time, base_url, data_path, ranges, work, serve
     }
     return {
         "users": users,
+        "user_classes": list(user_classes),
         "run_time_s": run_time,
         "requests": total["requests"],
         "failures": errors,
@@ -666,6 +733,27 @@ def write_results(result: dict) -> None:
     lines.append(f"highest step that held: {highest} users" if highest else "no step held")
     lines.append(f"highest step whose steady state held: {steady} users" if steady else "")
     lines.append("")
+    if result["reference_steps"]:
+        lines.append(
+            "reference: a plain Wagtail page (about a slide's text) read by anonymous visitors "
+            "at a learner's pace (0.5-2 s), same server, same tool, after the mix"
+        )
+        for step in result["reference_steps"]:
+            lines.append(step_summary(step))
+            lines.extend("  " + line for line in step_table(step))
+        lines.append("")
+    ratio = result["mix_vs_plain_page"]
+    if ratio:
+        bound = (
+            ""
+            if ratio["plain_page_ceiling_reached"]
+            else " (the reference held at every step: an upper bound)"
+        )
+        lines.append(
+            f"mix vs plain Wagtail page: {ratio['mix_rps']:.1f} / {ratio['plain_page_rps']:.1f} "
+            f"req/s held = {ratio['ratio']:.2f}x{bound} (target >= 0.8x)"
+        )
+        lines.append("")
     lines.append(f"database check: {'passed' if result['db_check']['ok'] else 'FAILED'}")
     lines.extend("  " + line for line in result["db_check"]["lines"])
     lines.append("")
