@@ -45,8 +45,11 @@ def test_the_principal_filters_reminds_overdue_staff_and_exports(page, live_serv
     expect(row).to_contain_text(due_text)  # a date, not "1 month ago"
     screenshot(page, "principal-report-overdue")
 
-    # Select Siobhán and send her a reminder, by keyboard alone.
+    # Select Siobhán and send her a reminder, by keyboard alone. The filter swaps the listing
+    # in place: wait until nothing is loading, or the checkbox focused may be replaced.
+    page.wait_for_load_state("networkidle")
     page.get_by_label("Select O'Brien, Siobhán").focus()
+    expect(page.get_by_label("Select O'Brien, Siobhán")).to_be_focused()
     page.keyboard.press("Space")
     expect(page.get_by_label("Select O'Brien, Siobhán")).to_be_checked()
     page.get_by_role("button", name="Send a reminder to the selected staff").focus()
