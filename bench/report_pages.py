@@ -34,6 +34,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "11"))
 TARGET = 1.2
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eup_bench_reports"
 DECLARE = re.compile(r'^DECLARE "?\w+"? (?:NO SCROLL )?CURSOR (?:WITH(?:OUT)? HOLD )?FOR ')
+CSV = "staff report, CSV export"
+CSV_ROUNDS = 3
 RESULTS = Path(__file__).resolve().parent / "results" / "report_pages.txt"
 
 lines: list[str] = []
@@ -208,7 +210,7 @@ def main() -> None:
         ("staff report, first page", "/admin/completion/staff/"),
         ("staff report, overdue filter", "/admin/completion/staff/?status=overdue"),
         ("staff report, sorted by status", "/admin/completion/staff/?ordering=status"),
-        ("staff report, CSV export", "/admin/completion/staff/?export=csv"),
+        (CSV, "/admin/completion/staff/?export=csv"),
     ]
 
     def fetch(url: str) -> int:
@@ -253,8 +255,10 @@ def main() -> None:
         run_sql(captured[label])
 
     timings = {label: ([], []) for label, _url in pages}
-    for _round in range(ROUNDS):
+    for number in range(ROUNDS):
         for label, url in pages:
+            if label == CSV and number >= CSV_ROUNDS:
+                continue  # seconds a time: fewer rounds
             page, sql = timings[label]
             t0 = time.perf_counter()
             fetch(url)
@@ -271,7 +275,8 @@ def main() -> None:
     )
     say(
         f"{STAFF} staff, {LOCATIONS} locations, 3 cycles; medians of {ROUNDS} interleaved "
-        f"rounds (page, then its own SQL run raw with every row fetched); target <= {TARGET}x"
+        f"rounds ({CSV_ROUNDS} for the CSV export; page, then its own SQL run raw with every row "
+        f"fetched); target <= {TARGET}x"
     )
     say()
     say(f"{'page':34} {'page ms':>8} {'SQL ms':>8} {'ratio':>6} {'queries':>8}  target")
@@ -284,7 +289,7 @@ def main() -> None:
             f"<= {TARGET}x {verdict}"
         )
     say()
-    say(f"CSV export: {sizes['staff report, CSV export'] / 1e6:.1f} MB")
+    say(f"CSV export of every row: {sizes[CSV] / 1e6:.1f} MB")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     say(f"peak memory (max RSS of the process): {peak_mb:.0f} MB")
     RESULTS.write_text("\n".join(lines) + "\n")
