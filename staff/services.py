@@ -27,6 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from eupsite.audit import audit
+from eupsite.bulk import bulk_insert
 from eupsite.sso_policy import password_sign_in_allowed, sso_provider_names
 from eupsite.tokens import account_token_generator
 from jobs.models import OutgoingEmail
@@ -162,7 +163,7 @@ def roster_apply(
     new_staff = [
         Staff(**_staff_fields(row, locations), user=users.get(row.employee_id)) for row in plan.new
     ]
-    Staff.objects.bulk_create(new_staff, batch_size=BATCH_SIZE)
+    bulk_insert(Staff, new_staff)
     if new_staff and new_staff[0].pk is None:  # a database that does not return new ids
         ids = dict(
             Staff.objects.filter(employee_id__in=[s.employee_id for s in new_staff]).values_list(
@@ -319,7 +320,7 @@ def login_accounts_ensure(*, people: list[Person]) -> dict[str, object]:
         for person in people
         if usernames[person.employee_id] not in by_username
     ]
-    User.objects.bulk_create(new_users, batch_size=BATCH_SIZE)
+    bulk_insert(User, new_users)
     if new_users and new_users[0].pk is None:  # a database that does not return new ids
         by_username = {
             u.username: u
@@ -552,9 +553,7 @@ def roster_import_apply(
                 skip_invalid=locked.skip_invalid,
                 confirmed_deactivations=confirmed_deactivations,
             )
-            RosterChange.objects.bulk_create(
-                _roster_changes(locked, applied, plan=plan), batch_size=BATCH_SIZE
-            )
+            bulk_insert(RosterChange, _roster_changes(locked, applied, plan=plan))
             locked.applied_at = timezone.now()
             locked.applied_by = by
             locked.summary = applied.summary() | {
