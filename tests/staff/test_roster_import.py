@@ -64,6 +64,13 @@ def test_each_imported_staff_member_gets_an_inactive_account_named_by_email(db, 
     assert not user.is_active and not user.has_usable_password()
 
 
+def test_imported_accounts_have_unusable_passwords_no_two_alike(db, tmp_path):
+    call_command("import_roster", write(tmp_path, MESSY), verbosity=0)
+    users = [staff.user for staff in Staff.objects.select_related("user")]
+    assert not any(user.has_usable_password() for user in users)
+    assert len({user.password for user in users}) == len(users) == 3
+
+
 def test_reimporting_the_same_file_changes_nothing(db, tmp_path, capsys):
     path = write(tmp_path, MESSY)
     call_command("import_roster", path)

@@ -136,7 +136,8 @@ def test_h7_an_import_that_loses_a_race_for_the_same_person_says_so_and_writes_n
     def lost_the_race(*args, **kwargs):
         raise IntegrityError('duplicate key value violates unique constraint "employee_id"')
 
-    monkeypatch.setattr(Staff.objects, "bulk_create", lost_the_race)
+    # Where the import inserts the new rows (bulk_create, or COPY on PostgreSQL).
+    monkeypatch.setattr("staff.services.bulk_insert", lost_the_race)
     page = hr_client.post(url, follow=True).content.decode()
     assert "Another import added some of the same people at the same moment" in page
     assert not Staff.objects.exists()
