@@ -355,7 +355,7 @@ def staff_login_account_ensure(*, staff: Staff):
     it needs no password. Returns the account.
 
     Raises SignInAccountUnavailable, writing nothing."""
-    staff = Staff.objects.select_for_update().select_related("user").get(pk=staff.pk)
+    staff = Staff.objects.select_for_update(of=("self",)).select_related("user").get(pk=staff.pk)
     if not staff.is_active:
         raise SignInAccountUnavailable
     if staff.user is None:
