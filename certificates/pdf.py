@@ -181,11 +181,12 @@ def _page_count(pdf: bytes) -> int:
     return int(re.search(rb"/Count (\d+) /Kids \[[^\]]*\] /Type /Pages", pdf).group(1))
 
 
-def _render(certificate: Certificate, *, shrink: float) -> bytes:
+def certificate_html(certificate: Certificate, *, shrink: float = 1.0) -> str:
+    """The certificate page as xhtml2pdf draws it (fonts by @font-face, the QR code inline)."""
     url = verify_url(certificate.code)
     # Dated in the district's time zone, whoever's request or whichever worker renders it.
     with timezone.override(timezone.get_default_timezone()):
-        html = render_to_string(
+        return render_to_string(
             "certificates/certificate_pdf.html",
             {
                 "certificate": certificate,
@@ -198,6 +199,10 @@ def _render(certificate: Certificate, *, shrink: float) -> bytes:
                 "acknowledged_version": acknowledgement_title(certificate)[1],
             },
         )
+
+
+def _render(certificate: Certificate, *, shrink: float) -> bytes:
+    html = certificate_html(certificate, shrink=shrink)
     output = io.BytesIO()
     result = pisa.CreatePDF(
         html, dest=output, encoding="utf-8", resource_policy=POLICY, path=str(TEMPLATE_DIR)
