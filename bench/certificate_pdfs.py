@@ -50,7 +50,7 @@ NAMES = [
     ("Şükrü", "Öztürk"),
     ("Þórunn", "Ægisdóttir"),
 ]
-PACKAGES = ["Django", "wagtail", "xhtml2pdf", "reportlab", "segno", "pillow", "pypdf"]
+PACKAGES = ["Django", "wagtail", "xhtml2pdf", "reportlab", "zxing-cpp", "pillow"]
 
 
 def setup_database(workdir: Path):
