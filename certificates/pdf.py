@@ -9,6 +9,7 @@ back to Helvetica, so the policy names the font folder explicitly.
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 import re
@@ -16,11 +17,12 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import segno
+import zxingcpp
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image, ImageOps
 from reportlab.pdfbase.ttfonts import TTFont
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
@@ -53,8 +55,22 @@ def verify_url(code: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("certificates:verify", args=[code])
 
 
+# The QR code's PNG: 6 pixels a module and a 2-module margin, drawn 110 px wide (about 29 mm).
+QR_SCALE, QR_BORDER = 6, 2
+
+
 def qr_data_uri(url: str) -> str:
-    return segno.make(url, error="m").png_data_uri(scale=6, border=2)
+    """The QR code of `url` (error correction M) as a 1-bit PNG data URI. zxing-cpp encodes it
+    (choosing the mask as the standard says) and Pillow writes the PNG in about a millisecond;
+    segno's pure Python took 6-12 ms of every certificate's render."""
+    symbol = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    modules = symbol.to_image(scale=QR_SCALE, add_quiet_zones=False)
+    height, width = modules.shape
+    image = Image.frombytes("L", (width, height), bytes(modules))
+    image = ImageOps.expand(image, border=QR_BORDER * QR_SCALE, fill=255).convert("1")
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 @lru_cache(maxsize=1)
@@ -181,11 +197,12 @@ def _page_count(pdf: bytes) -> int:
     return int(re.search(rb"/Count (\d+) /Kids \[[^\]]*\] /Type /Pages", pdf).group(1))
 
 
-def _render(certificate: Certificate, *, shrink: float) -> bytes:
+def certificate_html(certificate: Certificate, *, shrink: float = 1.0) -> str:
+    """The certificate page as xhtml2pdf draws it (fonts by @font-face, the QR code inline)."""
     url = verify_url(certificate.code)
     # Dated in the district's time zone, whoever's request or whichever worker renders it.
     with timezone.override(timezone.get_default_timezone()):
-        html = render_to_string(
+        return render_to_string(
             "certificates/certificate_pdf.html",
             {
                 "certificate": certificate,
@@ -198,6 +215,10 @@ def _render(certificate: Certificate, *, shrink: float) -> bytes:
                 "acknowledged_version": acknowledgement_title(certificate)[1],
             },
         )
+
+
+def _render(certificate: Certificate, *, shrink: float) -> bytes:
+    html = certificate_html(certificate, shrink=shrink)
     output = io.BytesIO()
     result = pisa.CreatePDF(
         html, dest=output, encoding="utf-8", resource_policy=POLICY, path=str(TEMPLATE_DIR)

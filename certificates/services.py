@@ -271,18 +271,20 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     stored = _stored_pdf(certificate)
     if stored is not None:
         return stored
+    seen = certificate.pdf.name or ""
     data = render_certificate(certificate)
     try:
-        with transaction.atomic():
-            locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
-            stored = _stored_pdf(locked)
-            if stored is not None:
-                return stored
-            locked.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=True)
+        certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=False)
     except OSError as exc:
         raise CertificateUnavailable(PDF_UNAVAILABLE) from exc
-    certificate.pdf = locked.pdf
-    return data
+    # One conditional UPDATE claims the certificate's file, without a lock or a save() (whose
+    # signals would re-index the row's references, which the file does not change). Of two
+    # first downloads at the same moment one stores its file and the other serves that one.
+    if Certificate.objects.filter(pk=certificate.pk, pdf=seen).update(pdf=certificate.pdf.name):
+        return data
+    certificate.pdf.storage.delete(certificate.pdf.name)
+    certificate.refresh_from_db(fields=["pdf"])
+    return _stored_pdf(certificate) or data
 
 
 def _stored_pdf(certificate: Certificate) -> bytes | None:
@@ -316,7 +318,9 @@ def certificates_zip_for(prepared) -> tuple[bytes, int]:
     certificates = list(
         Certificate.objects.filter(
             assignment__staff__location=prepared.location, assignment__cycle=prepared.cycle
-        ).order_by("employee_id")
+        )
+        .select_related("acknowledgement__policy_version")
+        .order_by("employee_id")
     )
     return certificates_zip(certificates=certificates), len(certificates)
 

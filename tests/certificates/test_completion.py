@@ -372,3 +372,33 @@ def test_a_lost_pdf_file_is_rendered_again(learner_client, passed_everything, se
     response = learner_client.get(f"/certificates/{certificate.code}/download/")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert Path(Certificate.objects.get().pdf.path).exists()
+
+
+def test_the_holders_first_download_reads_one_row_and_writes_one(
+    learner_client, learner, passed_everything, settings, tmp_path, django_assert_num_queries
+):
+    """The certificate, its signature and policy version in one query, the stored file claimed
+    by one conditional UPDATE: no permission lookups for the holder, no lock, no re-indexing."""
+    from certificates.selectors import certificate_for_download
+
+    settings.MEDIA_ROOT = tmp_path
+    sign(learner_client)
+    code = Certificate.objects.get().code
+    user = type(learner).objects.get(pk=learner.pk)  # as a request has it: nothing cached
+    with django_assert_num_queries(2):
+        certificate = certificate_for_download(user=user, code=code)
+        data = services.certificate_pdf(certificate=certificate)
+    assert data == Path(Certificate.objects.get().pdf.path).read_bytes()
+
+
+def test_a_download_that_loses_the_race_serves_the_file_stored_first(
+    passed_everything, settings, tmp_path, learner_client
+):
+    settings.MEDIA_ROOT = tmp_path
+    sign(learner_client)
+    first, second = Certificate.objects.get(), Certificate.objects.get()
+    stored = services.certificate_pdf(certificate=first)
+    # `second` was read before the first download stored its file, as a parallel request's is.
+    assert services.certificate_pdf(certificate=second) == stored
+    assert second.pdf.name == Certificate.objects.get().pdf.name
+    assert len(list(tmp_path.rglob("*.pdf"))) == 1
