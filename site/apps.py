@@ -9,4 +9,4 @@ class EupSiteConfig(AppConfig):
     def ready(self):
         # Connects the receivers: wrong passwords counted for the sign-in limits, and the idle
         # clock started at sign-in.
-        from . import middleware, throttling  # noqa: F401
+        from . import middleware, sso_policy, throttling  # noqa: F401

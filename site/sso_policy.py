@@ -11,6 +11,7 @@ the password reset e-mail, the invitation link and the printed sign-in code."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 from eupsite.permissions import can_use_admin
@@ -32,6 +33,23 @@ def password_sign_in_allowed(*, user) -> bool:
     if not sso_required_for_staff():
         return True
     return user is not None and can_use_admin(user)
+
+
+@checks.register(checks.Tags.security)
+def sso_required_has_a_provider(app_configs=None, **kwargs) -> list:
+    """Requiring SSO with no provider configured would leave learners no way in at all."""
+    if sso_required_for_staff() and not sso_provider_names():
+        return [
+            checks.Error(
+                "SSO_REQUIRED_FOR_STAFF is on but no sign-in service is configured, so learners "
+                "could not sign in at all.",
+                hint="Set SSO_GOOGLE_CLIENT_ID and SSO_GOOGLE_CLIENT_SECRET, or "
+                "SSO_MICROSOFT_CLIENT_ID and SSO_MICROSOFT_CLIENT_SECRET (README, Single "
+                "sign-on), or turn SSO_REQUIRED_FOR_STAFF off.",
+                id="eupsite.E001",
+            )
+        ]
+    return []
 
 
 def sso_provider_names() -> list[str]:

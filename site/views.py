@@ -14,7 +14,11 @@ from eupsite.permissions import can_use_admin
 from eupsite.second_factor import second_factor_required
 from eupsite.second_factor_views import pending_start
 from eupsite.sso import DistrictOIDCAdapter, sso_buttons, sso_form_action_sources
-from eupsite.sso_policy import SSO_REQUIRED_MESSAGE, password_sign_in_allowed
+from eupsite.sso_policy import (
+    SSO_REQUIRED_MESSAGE,
+    password_sign_in_allowed,
+    sso_required_for_staff,
+)
 from eupsite.tasks import password_reset_email_send
 
 
@@ -62,7 +66,8 @@ class SiteLoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {
-            "sso_buttons": sso_buttons(request=self.request)
+            "sso_buttons": sso_buttons(request=self.request),
+            "sso_required": sso_required_for_staff(),
         }
 
 

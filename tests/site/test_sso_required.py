@@ -205,3 +205,32 @@ def test_someone_who_already_signed_in_through_the_district_account_is_not_invit
     assert [s.reason for s in result.skipped] == [NotInvited.SIGNS_IN_WITH_DISTRICT_ACCOUNT]
     assert str(result.skipped[0]) == "already signs in with the district account"
     assert sign_in_state(staff) == "district_account"
+
+
+def test_the_sign_in_page_tells_staff_to_use_the_district_button_and_offers_no_sign_in_code(
+    sso_required, settings, client, db
+):
+    from eupsite.settings.base import sso_providers
+
+    settings.SOCIALACCOUNT_PROVIDERS = sso_providers(
+        {"SSO_GOOGLE_CLIENT_ID": "id", "SSO_GOOGLE_CLIENT_SECRET": "secret"}
+    )
+    page = client.get("/accounts/login/").content.decode()
+
+    assert "Sign in with Google" in page
+    assert "Staff sign in with the button for the district account." in page
+    assert "/accounts/sign-in-code/" not in page
+
+
+def test_requiring_sso_with_no_sign_in_service_configured_fails_the_system_check(settings):
+    from django.core import checks
+
+    settings.SSO_REQUIRED_FOR_STAFF = True
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": []}}
+    errors = [e for e in checks.run_checks(tags=[checks.Tags.security]) if e.id == "eupsite.E001"]
+    assert len(errors) == 1 and "no sign-in service is configured" in errors[0].msg
+
+    settings.SSO_REQUIRED_FOR_STAFF = False
+    assert not [
+        e for e in checks.run_checks(tags=[checks.Tags.security]) if e.id.startswith("eupsite")
+    ]
