@@ -75,6 +75,25 @@ def _finish(request, *, user, backend: str | None, device) -> None:
     request.session.pop(PENDING_SESSION_KEY, None)
 
 
+def _code_checked(request, *, user, form, invalid, check):
+    """A posted code through the limits and `check` (which raises SecondFactorRefused).
+    Returns (what check returned, None, 200), or (None, the message to show, its status):
+    nothing posted yet is (None, None, 200)."""
+    if request.method != "POST":
+        return None, None, 200
+    if not form.is_valid():
+        return None, str(invalid), 400
+    limited = second_factor_throttle_reason(request=request, user_id=user.pk)
+    if limited:
+        return None, limited, 429
+    try:
+        return check(form.cleaned_data["code"]), None, 200
+    except sf.SecondFactorRefused as refused:
+        if refused.reason == "wrong_code":
+            second_factor_failure_record(request=request, user_id=user.pk)
+        return None, str(refused), 400
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def second_factor_verify(request):
@@ -85,32 +104,25 @@ def second_factor_verify(request):
     if not sf.has_second_factor(user=user):
         return redirect(f"{reverse('second_factor_enrol')}?{urlencode({'next': next_url})}")
     form = SecondFactorForm(request.POST if request.method == "POST" else None)
-    error, status = None, 200
-    if request.method == "POST" and not form.is_valid():
-        error, status = str(sf.WRONG_CODE), 400
-    elif request.method == "POST":
-        error = second_factor_throttle_reason(request=request, user_id=user.pk)
-        if error:
-            status = 429
-        else:
-            try:
-                device = sf.second_factor_check(user=user, code=form.cleaned_data["code"])
-            except sf.SecondFactorRefused as exc:
-                if exc.reason == "wrong_code":
-                    second_factor_failure_record(request=request, user_id=user.pk)
-                error, status = str(exc), 400
-            else:
-                _finish(request, user=user, backend=backend, device=device)
-                if isinstance(device, sf.StaticDevice):
-                    messages.warning(
-                        request,
-                        _(
-                            "You signed in with a recovery code; %(n)d remain. Each works once: "
-                            "make new ones on the recovery codes page if you are running out."
-                        )
-                        % {"n": sf.recovery_codes_remaining(user=user)},
-                    )
-                return redirect(next_url)
+    device, error, status = _code_checked(
+        request,
+        user=user,
+        form=form,
+        invalid=sf.WRONG_CODE,
+        check=lambda code: sf.second_factor_check(user=user, code=code),
+    )
+    if device is not None:
+        _finish(request, user=user, backend=backend, device=device)
+        if isinstance(device, sf.StaticDevice):
+            messages.warning(
+                request,
+                _(
+                    "You signed in with a recovery code; %(n)d remain. Each works once: "
+                    "make new ones on the recovery codes page if you are running out."
+                )
+                % {"n": sf.recovery_codes_remaining(user=user)},
+            )
+        return redirect(next_url)
     return render(
         request,
         "second_factor/verify.html",
@@ -130,29 +142,21 @@ def second_factor_enrol(request):
         return redirect(f"{reverse('second_factor')}?{urlencode({'next': next_url})}")
     device = sf.totp_enrolment_device(user=user)
     form = SecondFactorForm(request.POST if request.method == "POST" else None)
-    error, status = None, 200
-    if request.method == "POST" and not form.is_valid():
-        error, status = str(sf.WRONG_ENROLMENT_CODE), 400
-    elif request.method == "POST":
-        error = second_factor_throttle_reason(request=request, user_id=user.pk)
-        if error:
-            status = 429
-        else:
-            try:
-                device, codes = sf.totp_enrolment_confirm(
-                    user=user, device_id=device.pk, code=form.cleaned_data["code"]
-                )
-            except sf.SecondFactorRefused as exc:
-                if exc.reason == "wrong_code":
-                    second_factor_failure_record(request=request, user_id=user.pk)
-                error, status = str(exc), 400
-            else:
-                _finish(request, user=user, backend=backend, device=device)
-                return render(
-                    request,
-                    "second_factor/recovery_codes.html",
-                    {"codes": codes, "next": next_url, "just_enrolled": True},
-                )
+    confirmed, error, status = _code_checked(
+        request,
+        user=user,
+        form=form,
+        invalid=sf.WRONG_ENROLMENT_CODE,
+        check=lambda code: sf.totp_enrolment_confirm(user=user, device_id=device.pk, code=code),
+    )
+    if confirmed is not None:
+        device, codes = confirmed
+        _finish(request, user=user, backend=backend, device=device)
+        return render(
+            request,
+            "second_factor/recovery_codes.html",
+            {"codes": codes, "next": next_url, "just_enrolled": True},
+        )
     return render(
         request,
         "second_factor/enrol.html",
