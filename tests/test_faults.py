@@ -80,7 +80,10 @@ def test_a_connection_lost_during_a_roster_import_writes_nothing_and_a_retry_suc
             for n in range(50)
         )
     )
-    monkeypatch.setattr(Staff.objects, "bulk_create", killing_before(Staff.objects.bulk_create))
+    import staff.services
+
+    # New staff go through bulk_insert (COPY on PostgreSQL, bulk_create elsewhere).
+    monkeypatch.setattr(staff.services, "bulk_insert", killing_before(staff.services.bulk_insert))
     with pytest.raises(CommandError, match="nothing was imported. Run the command again"):
         call_command("import_roster", roster, verbosity=0)
     monkeypatch.undo()
@@ -130,9 +133,8 @@ def test_h12_a_connection_lost_on_the_first_pdf_download_says_so_and_a_retry_suc
     client.post("/certificates/complete/", {"typed_name": "María O'Neil-Núñez", "confirm": "yes"})
     certificate = Certificate.objects.get()
     queryset_class = type(Certificate.objects.all())
-    monkeypatch.setattr(
-        queryset_class, "select_for_update", killing_before(queryset_class.select_for_update)
-    )
+    # The first download claims the stored file with one conditional UPDATE.
+    monkeypatch.setattr(queryset_class, "update", killing_before(queryset_class.update))
     failed = client.get(f"/certificates/{certificate.code}/download/")
     assert failed.status_code == 503
     assert b"try again" in failed.content.lower()
@@ -164,7 +166,10 @@ def test_h12_a_connection_lost_while_applying_a_roster_in_the_admin_says_so_and_
         {"file": SimpleUploadedFile("roster.csv", text.encode(), "text/csv")},
     )
     url = f"/admin/roster/import/{RosterImport.objects.get().pk}/"
-    monkeypatch.setattr(Staff.objects, "bulk_create", killing_before(Staff.objects.bulk_create))
+    import staff.services
+
+    # New staff go through bulk_insert (COPY on PostgreSQL, bulk_create elsewhere).
+    monkeypatch.setattr(staff.services, "bulk_insert", killing_before(staff.services.bulk_insert))
     failed = client.post(url)
     assert failed.status_code == 503 and b"Nothing was saved halfway" in failed.content
     monkeypatch.undo()
