@@ -542,14 +542,12 @@ class StaffReportView(ReportView):
             "staff.job_title": item["staff__job_title"],
             "course.title": item["course__title"],
             "status_label": self._export_status_labels[status],
-            "days_overdue": (self.today - effective_due_on).days if status == OVERDUE else None,
+            "days_overdue": _days_overdue(status, effective_due_on, today=self.today),
             "effective_due_on": effective_due_on,
             "due_on": item["due_on"],
             "adjustment_label": self._export_adjustment_labels[kind] if kind else "",
             "adjustment_reason": item["adjustment_reason"] or "",
-            "completed_on": (
-                timezone.localdate(completed_at, self._export_timezone) if completed_at else None
-            ),
+            "completed_on": _completed_on(completed_at, self._export_timezone),
             "certificate_code": item["latest_certificate_code"] or "",
         }
         return {field: neutralise_formula(value) for field, value in row.items()}
@@ -596,18 +594,25 @@ def _filter_errors(filters) -> str:
 def _decorate(assignment, *, today):
     """Add the display values the report's columns and exports read."""
     assignment.status_label = str(STATUS_LABELS[assignment.status])
-    assignment.days_overdue = (
-        (today - assignment.effective_due_on).days if assignment.status == OVERDUE else None
+    assignment.days_overdue = _days_overdue(
+        assignment.status, assignment.effective_due_on, today=today
     )
-    assignment.completed_on = (
-        timezone.localdate(assignment.completed_at) if assignment.completed_at else None
-    )
+    assignment.completed_on = _completed_on(assignment.completed_at)
     assignment.adjustment_label = (
         str(AssignmentAdjustment.Kind(assignment.adjustment_kind).label)
         if assignment.adjustment_kind
         else ""
     )
     assignment.adjustment_reason = assignment.adjustment_reason or ""
+
+
+def _days_overdue(status: str, effective_due_on, *, today) -> int | None:
+    return (today - effective_due_on).days if status == OVERDUE else None
+
+
+def _completed_on(completed_at, timezone_=None):
+    """The district's date of a completion (`timezone_`: the request's, read while it lasts)."""
+    return timezone.localdate(completed_at, timezone_) if completed_at else None
 
 
 def _decorate_certificate(assignment):
