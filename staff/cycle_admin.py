@@ -43,10 +43,15 @@ def year_choices() -> list[tuple[int, str]]:
 
 
 def default_year() -> int:
-    """The year after the latest cycle (the one HR opens next), else the current one."""
+    """The year after the latest cycle (the one HR opens next), else the current one. A cycle
+    belongs to the school year its middle day falls in: one opened a few weeks early, or
+    running a few weeks late, is still that year's."""
     latest = TrainingCycle.objects.order_by("-starts_on").first()
     choices = [year for year, _label in year_choices()]
-    year = school_year_of(latest.starts_on) + 1 if latest else school_year_of(timezone.localdate())
+    if latest:
+        year = school_year_of(latest.starts_on + (latest.ends_on - latest.starts_on) / 2) + 1
+    else:
+        year = school_year_of(timezone.localdate())
     return min(max(year, choices[0]), choices[-1])
 
 

@@ -232,13 +232,16 @@ def demo_site(live_course):
 
     from eupsite.demo import demo_accounts_ensure, demo_staff_ensure
     from staff.models import TrainingCycle
+    from staff.services import cycle_dates_for_year
 
     today = timezone.localdate()
     year = today.year if today.month >= settings.TRAINING_CYCLE_START[0] else today.year - 1
+    # It ends with the school year, so that next year's default dates (HR's journey opens
+    # them) never overlap it, whatever today is.
     TrainingCycle.objects.create(
         name=f"{year}-{year + 1}",
         starts_on=today - timedelta(days=60),
-        ends_on=today + timedelta(days=300),
+        ends_on=cycle_dates_for_year(year)["ends_on"],
         refresher_due_on=today - timedelta(days=30),
     )
     demo_accounts_ensure()

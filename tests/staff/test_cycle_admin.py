@@ -98,6 +98,14 @@ def test_the_year_after_the_latest_cycle_is_offered_first(hr_client, db):
     assert f'<option value="{NEXT_YEAR + 1}" selected>' in page
 
 
+def test_a_cycle_opened_weeks_early_still_counts_as_its_school_year(hr_client, db):
+    dates = cycle_dates_for_year(NEXT_YEAR)
+    cycle_open(year=NEXT_YEAR, starts_on=date(NEXT_YEAR, 6, 1))
+    assert TrainingCycle.objects.get().starts_on < dates["starts_on"]
+    page = hr_client.get(OPEN_URL).content.decode()
+    assert f'<option value="{NEXT_YEAR + 1}" selected>' in page
+
+
 def test_choosing_a_year_fills_in_its_default_dates(hr_client):
     page = hr_client.get(f"{OPEN_URL}?year={NEXT_YEAR}").content.decode()
     assert f"School year {NEXT_YEAR}-{NEXT_YEAR + 1}" in page
