@@ -84,6 +84,7 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     )
     open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
     if open_attempt:
+        open_attempt.quiz = quiz
         return open_attempt
     # Two tabs or a double click arrive together: lock the learner's row so the second waits,
     # then finds the attempt the first one opened (the unique attempt number cannot catch it,
@@ -91,7 +92,10 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
-        return open_attempt or _attempt_new(
+        if open_attempt:
+            open_attempt.quiz = quiz
+            return open_attempt
+        return _attempt_new(
             user=user, quiz=quiz, this_cycle=this_cycle, assignment_id=entry.assignment_id
         )
 
@@ -99,17 +103,13 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
 def _check_minimum_reading_time(*, user, section: SectionPage, entry) -> None:
     """When the course sets a minimum time per section, the quiz waits until the learner has
     spent it on the section's slides (measured on the server from the slides they viewed)."""
-    from training.models import CoursePage
     from training.selectors import minutes_text, time_on_task
     from training.services import reading_step_record
 
     # The slide the learner is leaving counts up to now.
     reading_step_record(user=user)
-    minimum = (
-        CoursePage.objects.filter(path=section.path[: -section.steplen])
-        .values_list("minimum_minutes_per_section", flat=True)
-        .first()
-    )
+    # A section served from memory has its course with it; otherwise this reads it.
+    minimum = section.get_parent().specific.minimum_minutes_per_section
     if not minimum:
         return
     if entry.assignment_id is None:

@@ -7,12 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from training.models import SectionPage
-from training.selectors import course_outline, learner_section_entry, source_documents
+from training.selectors import (
+    course_outline,
+    learner_section_entry,
+    live_section,
+    source_documents,
+)
 
 from . import selectors, services
 from .models import Attempt
@@ -23,7 +27,9 @@ logger = logging.getLogger(__name__)
 @login_required
 @require_GET
 def quiz_take(request, section_id: int):
-    section = get_object_or_404(SectionPage.objects.live(), pk=section_id)
+    section = live_section(section_id=section_id)
+    if section is None:
+        raise Http404("No such section.")
     quiz = selectors.quiz_for_section(section=section)
     if quiz is None:
         raise Http404("This section has no quiz.")
@@ -124,7 +130,8 @@ def attempt_result(request, attempt_id: int):
     attempt = selectors.attempt_for_user(user=request.user, attempt_id=attempt_id)
     if attempt is None:
         raise Http404("No such attempt.")
-    section = attempt.quiz.section
+    # A live section as kept in memory (its course with it); an unpublished one as it was.
+    section = live_section(section_id=attempt.quiz.section_id) or attempt.quiz.section
     if not attempt.is_submitted:
         return redirect("quizzes:take", section_id=section.pk)
     course = section.get_parent().specific

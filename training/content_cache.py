@@ -80,9 +80,12 @@ def forget() -> None:
         _memo = _Memo(number=object())
 
 
+LEARNER_APPS = ("training.", "quizzes.", "certificates.")
+
+
 class ContentScopeMiddleware:
-    """Opens the request's scope, so that what it reads is kept, and hands Wagtail's page
-    serving the site from memory."""
+    """Opens the request's scope, so that what it reads is kept, and hands Wagtail the site
+    from memory."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -97,7 +100,11 @@ class ContentScopeMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         from wagtail.views import serve
 
-        if view_func is serve and not hasattr(request, "_wagtail_site"):
+        # Wagtail's page serving, and the page links ({% pageurl %}) of the learner's quiz and
+        # certificate pages, ask Site.find_for_request, which reads this first. Other views
+        # (the admin, /health/) do not pay for reading the content version.
+        learner_view = view_func is serve or view_func.__module__.startswith(LEARNER_APPS)
+        if learner_view and not hasattr(request, "_wagtail_site"):
             request._wagtail_site = site_for_request(request)
 
 

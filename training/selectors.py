@@ -168,6 +168,26 @@ def course_structure(*, course: CoursePage) -> CourseStructure:
     return memoized(("course", course.pk), build)
 
 
+def live_section(*, section_id: int) -> SectionPage | None:
+    """The live section with this id as its course's structure keeps it (its course with it,
+    so `get_parent()` reads nothing); None when there is none."""
+    from .content_cache import memoized
+
+    def course_path() -> str | None:
+        path = SectionPage.objects.live().filter(pk=section_id).values_list("path", flat=True)
+        path = path.first()
+        return path[: -SectionPage.steplen] if path else None
+
+    path = memoized(("section_course", section_id), course_path)
+    if path is None:
+        return None
+    course = memoized(("course_at", path), lambda: CoursePage.objects.filter(path=path).first())
+    if course is None:
+        return None
+    sections = course_structure(course=course).sections
+    return next((section for section in sections if section.pk == section_id), None)
+
+
 def course_sections(*, course: CoursePage) -> list[SectionPage]:
     return list(course_structure(course=course).sections)
 

@@ -72,6 +72,22 @@ def test_a_section_published_or_unpublished_changes_the_kept_outline(learner_cli
     assert sections[-1].title.replace("'", "&#x27;") in learner_client.get("/").content.decode()
 
 
+def test_an_unpublished_sections_quiz_is_gone_at_once_and_back_when_republished(
+    learner_client, learner, sections
+):
+    from tests.helpers import read_all_slides
+
+    read_all_slides(learner, sections[0])
+    quiz_url = f"/quiz/section/{sections[0].pk}/"
+    assert learner_client.get(quiz_url).status_code == 200  # the section is now kept in memory
+
+    SectionPage.objects.get(pk=sections[0].pk).unpublish()
+    assert learner_client.get(quiz_url).status_code == 404
+
+    SectionPage.objects.get(pk=sections[0].pk).save_revision().publish()
+    assert learner_client.get(quiz_url).status_code == 200
+
+
 def test_a_quiz_losing_its_questions_changes_the_kept_outline(learner_client, sections):
     first = sections[0]
     outline_before = learner_client.get("/").context["outline"]
