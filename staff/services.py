@@ -805,7 +805,7 @@ def assignments_ensure(*, cycle: TrainingCycle) -> int:
     give them and they lack (the ones assignments_missing lists). The unique (staff, cycle,
     course) constraint makes a concurrent second call add nothing."""
     assignments = assignments_missing(cycle=cycle)
-    Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    bulk_insert(Assignment, assignments, ignore_conflicts=True)
     return len(assignments)
 
 
