@@ -96,10 +96,7 @@ def sections_with_questions(*, section_ids: list[int]) -> set[int]:
 
 
 def quiz_for_section(*, section) -> Quiz | None:
-    quiz = Quiz.objects.filter(section=section).first()
-    if quiz is not None:
-        quiz.section = section  # the caller's page (maybe kept in memory): not read again
-    return quiz
+    return Quiz.objects.filter(section=section).first()
 
 
 def attempt_for_user(*, user, attempt_id: int) -> Attempt | None:

@@ -64,10 +64,13 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     unread, an earlier section is not passed, the quiz is passed already, no attempts are
     left, or the wait is not over.
     """
-    from training.selectors import learner_section_entry
+    from training.selectors import learner_section_entry, live_section
 
+    # As kept in memory with its course when live (never assigned to quiz.section: that
+    # one-to-one would also write this quiz onto the shared page).
+    section = live_section(section_id=quiz.section_id) or quiz.section
     if entry is None:
-        entry = learner_section_entry(section=quiz.section, user=user)
+        entry = learner_section_entry(section=section, user=user)
     if entry is None:
         raise QuizUnavailable(SECTION_RETIRED)
     if not entry.is_open:
@@ -78,7 +81,7 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
         raise QuizUnavailable(ALREADY_PASSED)
 
     # Only this assignment's attempts (and reading) count towards its limits.
-    _check_minimum_reading_time(user=user, section=quiz.section, entry=entry)
+    _check_minimum_reading_time(user=user, section=section, entry=entry)
     this_cycle = Attempt.objects.filter(
         user=user, quiz=quiz, kind=Attempt.Kind.QUIZ, assignment_id=entry.assignment_id
     )

@@ -102,9 +102,12 @@ class ContentScopeMiddleware:
 
         # Wagtail's page serving, and the page links ({% pageurl %}) of the learner's quiz and
         # certificate pages, ask Site.find_for_request, which reads this first. Other views
-        # (the admin, /health/) do not pay for reading the content version.
-        learner_view = view_func is serve or view_func.__module__.startswith(LEARNER_APPS)
-        if learner_view and not hasattr(request, "_wagtail_site"):
+        # (the admin, /health/) and a learner's form posts (which mostly redirect) do not pay
+        # for reading the content version.
+        learner_page = view_func is serve or (
+            request.method == "GET" and view_func.__module__.startswith(LEARNER_APPS)
+        )
+        if learner_page and not hasattr(request, "_wagtail_site"):
             request._wagtail_site = site_for_request(request)
 
 
