@@ -95,6 +95,15 @@ def sections_with_questions(*, section_ids: list[int]) -> set[int]:
     )
 
 
+def quiz_section(*, quiz: Quiz):
+    """The quiz's section: a live one as the course structure keeps it in memory (its course
+    with it), an unpublished one as stored. Never assigned to `quiz.section`: that one-to-one
+    would also write this quiz onto the shared page."""
+    from training.selectors import live_section
+
+    return live_section(section_id=quiz.section_id) or quiz.section
+
+
 def quiz_for_section(*, section) -> Quiz | None:
     return Quiz.objects.filter(section=section).first()
 

@@ -64,11 +64,11 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     unread, an earlier section is not passed, the quiz is passed already, no attempts are
     left, or the wait is not over.
     """
-    from training.selectors import learner_section_entry, live_section
+    from training.selectors import learner_section_entry
 
-    # As kept in memory with its course when live (never assigned to quiz.section: that
-    # one-to-one would also write this quiz onto the shared page).
-    section = live_section(section_id=quiz.section_id) or quiz.section
+    from .selectors import quiz_section
+
+    section = quiz_section(quiz=quiz)
     if entry is None:
         entry = learner_section_entry(section=section, user=user)
     if entry is None:
@@ -85,22 +85,18 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     this_cycle = Attempt.objects.filter(
         user=user, quiz=quiz, kind=Attempt.Kind.QUIZ, assignment_id=entry.assignment_id
     )
-    open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
-    if open_attempt:
-        open_attempt.quiz = quiz
-        return open_attempt
-    # Two tabs or a double click arrive together: lock the learner's row so the second waits,
-    # then finds the attempt the first one opened (the unique attempt number cannot catch it,
-    # since the second would count the first attempt and take the next number).
-    with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        open_attempt = this_cycle.filter(submitted_at__isnull=True).first()
-        if open_attempt:
-            open_attempt.quiz = quiz
-            return open_attempt
-        return _attempt_new(
-            user=user, quiz=quiz, this_cycle=this_cycle, assignment_id=entry.assignment_id
-        )
+    attempt = this_cycle.filter(submitted_at__isnull=True).first()
+    if attempt is None:
+        # Two tabs or a double click arrive together: lock the learner's row so the second
+        # waits, then finds the attempt the first one opened (the unique attempt number cannot
+        # catch it, since the second would count the first attempt and take the next number).
+        with transaction.atomic():
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            attempt = this_cycle.filter(submitted_at__isnull=True).first() or _attempt_new(
+                user=user, quiz=quiz, this_cycle=this_cycle, assignment_id=entry.assignment_id
+            )
+    attempt.quiz = quiz  # the page shows it: not read again
+    return attempt
 
 
 def _check_minimum_reading_time(*, user, section: SectionPage, entry) -> None:

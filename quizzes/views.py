@@ -130,8 +130,7 @@ def attempt_result(request, attempt_id: int):
     attempt = selectors.attempt_for_user(user=request.user, attempt_id=attempt_id)
     if attempt is None:
         raise Http404("No such attempt.")
-    # A live section as kept in memory (its course with it); an unpublished one as it was.
-    section = live_section(section_id=attempt.quiz.section_id) or attempt.quiz.section
+    section = selectors.quiz_section(quiz=attempt.quiz)
     if not attempt.is_submitted:
         return redirect("quizzes:take", section_id=section.pk)
     course = section.get_parent().specific

@@ -173,15 +173,14 @@ def live_section(*, section_id: int) -> SectionPage | None:
     so `get_parent()` reads nothing); None when there is none."""
     from .content_cache import memoized
 
-    def course_path() -> str | None:
+    def course_of_section() -> CoursePage | None:
         path = SectionPage.objects.live().filter(pk=section_id).values_list("path", flat=True)
         path = path.first()
-        return path[: -SectionPage.steplen] if path else None
+        if path is None:
+            return None
+        return CoursePage.objects.filter(path=path[: -SectionPage.steplen]).first()
 
-    path = memoized(("section_course", section_id), course_path)
-    if path is None:
-        return None
-    course = memoized(("course_at", path), lambda: CoursePage.objects.filter(path=path).first())
+    course = memoized(("section_course", section_id), course_of_section)
     if course is None:
         return None
     sections = course_structure(course=course).sections
