@@ -20,7 +20,8 @@ Each round, in alternating order, measures:
   printed too.
 
 Between measurements the tables are emptied (TRUNCATE; the imported login accounts deleted) and
-vacuumed. Target (issue L): the import within 3x the floor. Output: bench/results/roster_import.txt.
+vacuumed. BENCH_PROFILE=cumulative (or tottime) prints a cProfile of one first import
+instead. Target (issue L): the import within 3x the floor. Output: bench/results/roster_import.txt.
 """
 
 import csv
@@ -243,6 +244,57 @@ def main() -> None:
         return time.perf_counter() - started
 
     all_tables = ["locations", "users", "staff", "assignments", "changes"]
+    if os.environ.get("BENCH_PROFILE"):
+        # Where the first import's time goes, instead of the timings.
+        import cProfile
+        import pstats
+
+        reset()
+        if os.environ["BENCH_PROFILE"] == "phases":
+            # Wall-clock time of each step, without cProfile's per-call overhead.
+            import functools
+
+            import staff.oneroster
+            import staff.selectors
+            import staff.services
+
+            spent: dict[str, float] = {}
+
+            def timed(module, name):
+                original = getattr(module, name)
+
+                @functools.wraps(original)
+                def wrapper(*args, **kwargs):
+                    started = time.perf_counter()
+                    try:
+                        return original(*args, **kwargs)
+                    finally:
+                        spent[name] = spent.get(name, 0) + time.perf_counter() - started
+
+                setattr(module, name, wrapper)
+
+            for module, name in [
+                (staff.services, "roster_upload_plan"),
+                (staff.services, "roster_apply"),
+                (staff.services, "login_accounts_ensure"),
+                (staff.services, "bulk_insert"),
+                (staff.services, "assignments_missing_rows"),
+                (staff.services, "_roster_changes"),
+                (staff.services, "_locations_ensure"),
+            ]:
+                timed(module, name)
+            elapsed, _ = product_import()
+            for name, seconds in spent.items():
+                say(f"{name}: {seconds:.2f} s")
+            say(f"whole import: {elapsed:.2f} s")
+            return
+        profile = cProfile.Profile()
+        profile.enable()
+        product_import()
+        profile.disable()
+        stats = pstats.Stats(profile).sort_stats(os.environ["BENCH_PROFILE"])
+        stats.print_stats(45)
+        return
     results: dict[str, list] = {"product": [], "floor": [], "floor_users_staff": []}
     reset()
     for round_number in range(ROUNDS):

@@ -28,6 +28,11 @@ class Location(models.Model):
         return self.name
 
 
+def full_name(*, first_name: str, last_name: str) -> str:
+    """A staff member's name as the product shows and records it, exactly as HR spelled it."""
+    return f"{first_name} {last_name}"
+
+
 class Staff(models.Model):
     employee_id = models.CharField(_("employee id"), max_length=50, unique=True)
     first_name = models.CharField(_("first name"), max_length=150)
@@ -102,7 +107,7 @@ class Staff(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        return full_name(first_name=self.first_name, last_name=self.last_name)
 
 
 class TrainingCycle(models.Model):

@@ -20,6 +20,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from eupsite.bulk import many_values
+
 from .models import Location, Staff
 
 USERNAME_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
@@ -452,7 +454,7 @@ def _logins_named(rows: list[RosterRow]) -> dict[str, tuple[int, str | None]]:
     return {
         username: (pk, employee_id)
         for username, pk, employee_id in get_user_model()
-        .objects.filter(username__in=usernames)
+        .objects.filter(username__in=many_values(usernames))
         .values_list("username", "pk", "staff__employee_id")
     }
 
