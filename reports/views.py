@@ -521,36 +521,51 @@ class StaffReportView(ReportView):
         self._export_timezone = timezone.get_current_timezone()
         # Without a cycle the report is empty and has no status to select.
         rows = (
-            queryset.values(*EXPORT_VALUES).iterator(chunk_size=2000)
+            queryset.values_list(*EXPORT_VALUES).iterator(chunk_size=2000)
             if self.cycle is not None
             else iter(())
         )
         return super().as_spreadsheet(rows, spreadsheet_format)
 
     def to_row_dict(self, item):
-        """The export's row from the values EXPORT_VALUES names: what _decorate and
-        _decorate_certificate give the page, each cell neutralised for spreadsheets."""
-        status = item["status"]
-        effective_due_on = item["effective_due_on"]
-        completed_at = item["completed_at"]
-        kind = item["adjustment_kind"]
-        row = {
-            "staff.last_name": item["staff__last_name"],
-            "staff.first_name": item["staff__first_name"],
-            "staff.employee_id": item["staff__employee_id"],
-            "staff.location.name": item["staff__location__name"],
-            "staff.job_title": item["staff__job_title"],
-            "course.title": item["course__title"],
-            "status_label": self._export_status_labels[status],
-            "days_overdue": _days_overdue(status, effective_due_on, today=self.today),
-            "effective_due_on": effective_due_on,
-            "due_on": item["due_on"],
-            "adjustment_label": self._export_adjustment_labels[kind] if kind else "",
-            "adjustment_reason": item["adjustment_reason"] or "",
-            "completed_on": _completed_on(completed_at, self._export_timezone),
-            "certificate_code": item["latest_certificate_code"] or "",
-        }
-        return {field: neutralise_formula(value) for field, value in row.items()}
+        """The export's row (for XLSX) from the values EXPORT_VALUES names."""
+        return dict(zip(self.list_export, self._export_row(item), strict=True))
+
+    def _export_row(self, item: tuple) -> list:
+        """The cells of list_export from the values EXPORT_VALUES names: what _decorate and
+        _decorate_certificate give the page. The text that came from people (names, titles,
+        reasons) is neutralised for spreadsheets; labels, numbers and dates are the product's."""
+        (
+            last_name,
+            first_name,
+            employee_id,
+            location,
+            job_title,
+            course_title,
+            status,
+            effective_due_on,
+            due_on,
+            kind,
+            reason,
+            completed_at,
+            certificate_code,
+        ) = item
+        return [
+            neutralise_formula(last_name),
+            neutralise_formula(first_name),
+            neutralise_formula(employee_id),
+            neutralise_formula(location),
+            neutralise_formula(job_title),
+            neutralise_formula(course_title),
+            self._export_status_labels[status],
+            _days_overdue(status, effective_due_on, today=self.today),
+            effective_due_on,
+            due_on,
+            self._export_adjustment_labels[kind] if kind else "",
+            neutralise_formula(reason or ""),
+            _completed_on(completed_at, self._export_timezone),
+            neutralise_formula(certificate_code or ""),
+        ]
 
     def stream_csv(self, queryset):
         """Wagtail's stream_csv, less its per-cell lookups: a row's values are already what
@@ -558,7 +573,7 @@ class StaffReportView(ReportView):
         writer = csv.writer(Echo())
         yield writer.writerow([self.get_heading(queryset, field) for field in self.list_export])
         for item in queryset:
-            yield writer.writerow(list(self.to_row_dict(item).values()))
+            yield writer.writerow(self._export_row(item))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
