@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from eupsite.bulk import bulk_insert, many_values
 from staff.models import Location, RosterChange, RosterImport, Staff
+from staff.services import NEW_STAFF_FIELDS, ROSTER_CHANGE_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -28,20 +29,7 @@ def test_dates_json_and_foreign_keys_are_written_as_the_orm_writes_them(django_u
     hired_at = datetime(2024, 3, 1, 14, 30, tzinfo=UTC)
     [pk] = bulk_insert(
         Staff,
-        fields=[
-            "employee_id",
-            "first_name",
-            "last_name",
-            "email",
-            "location_id",
-            "job_title",
-            "hire_date",
-            "is_active",
-            "source_modified_at",
-            "search_text",
-            "user_id",
-            "invited_at",
-        ],
+        fields=NEW_STAFF_FIELDS,
         rows=[
             (
                 "E1",
@@ -72,15 +60,7 @@ def test_dates_json_and_foreign_keys_are_written_as_the_orm_writes_them(django_u
     changes = [{"field": "job_title", "old": "Aide", "new": "Teacher"}]
     bulk_insert(
         RosterChange,
-        fields=[
-            "roster_import_id",
-            "staff_id",
-            "action",
-            "employee_id",
-            "full_name",
-            "location_name",
-            "changes",
-        ],
+        fields=ROSTER_CHANGE_FIELDS,
         rows=[(upload.pk, pk, RosterChange.Action.UPDATED, "E1", "Zoë", "Maple", changes)],
     )
     assert RosterChange.objects.get().changes == changes
