@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from . import services
@@ -14,9 +16,9 @@ from .models import Certificate
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for revoking",
+        label=_("Reason for revoking"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept with the certificate; the public verification page says only 'revoked'.",
+        help_text=_("Kept with the certificate; the public verification page says only 'revoked'."),
     )
 
 
@@ -30,7 +32,9 @@ def certificate_revoke(request, pk: int):
         services.certificate_revoke(
             certificate=certificate, reason=form.cleaned_data["reason"], by=request.user
         )
-        messages.success(request, f"Certificate {certificate.code} revoked.")
+        messages.success(
+            request, gettext("Certificate %(code)s revoked.") % {"code": certificate.code}
+        )
         return redirect("wagtailsnippets_certificates_certificate:list")
     return TemplateResponse(
         request, "certificates/admin/revoke.html", {"certificate": certificate, "form": form}
@@ -77,11 +81,16 @@ def policy_version_publish(request, pk: int):
         else:
             messages.success(
                 request,
-                f"Version {version.number} is published. "
+                gettext("Version %(number)s is published.") % {"number": version.number}
+                + " "
                 + (
-                    f"{asked} people who signed an earlier version are asked to acknowledge it."
+                    gettext(
+                        "%(asked)s people who signed an earlier version are asked to "
+                        "acknowledge it."
+                    )
+                    % {"asked": asked}
                     if version.material
-                    else "A minor change: nobody is asked to sign again."
+                    else gettext("A minor change: nobody is asked to sign again.")
                 ),
             )
         return redirect("policy_versions")

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from PIL import Image, ImageOps
 from reportlab.pdfbase.ttfonts import TTFont
 from xhtml2pdf import pisa
@@ -157,7 +158,9 @@ def _sizes(certificate: Certificate, shrink: float) -> dict[str, str]:
     sizes = fitted_sizes(
         {
             "holder": certificate.holder_name,
-            "meta": f"Employee ID {certificate.employee_id} · {certificate.location_name}",
+            "meta": gettext("Employee ID %(employee_id)s")
+            % {"employee_id": certificate.employee_id}
+            + f" · {certificate.location_name}",
             "course": certificate.course_title,
             "ack": ACKNOWLEDGEMENT_LINE.format(
                 name=certificate.acknowledgement.typed_name,

@@ -17,6 +17,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
 
 from eupsite.audit import audit
 from eupsite.files import safe_filename
@@ -32,19 +34,19 @@ logger = logging.getLogger(__name__)
 # The audit trail's name for revoking (registered in wagtail_hooks).
 REVOKE_ACTION = "eup.certificate.revoke"
 
-NOT_STAFF = "Your account is not on the staff roster, so there is no training to complete."
-NO_ASSIGNMENT = "You have no training assigned for this school year."
-NOT_ALL_PASSED = "Pass every section's quiz before you sign the acknowledgement."
-NO_POLICY_TEXT = (
+NOT_STAFF = N_("Your account is not on the staff roster, so there is no training to complete.")
+NO_ASSIGNMENT = N_("You have no training assigned for this school year.")
+NOT_ALL_PASSED = N_("Pass every section's quiz before you sign the acknowledgement.")
+NO_POLICY_TEXT = N_(
     "The acknowledgement text is not loaded yet, so it cannot be signed. Tell your "
     "administrator (manage.py load_course loads it)."
 )
-NOT_CONFIRMED = "Tick the box to confirm that you have read and agree to the acknowledgement."
-NAME_MISMATCH = (
-    'The name you typed does not match the name on the staff roster ("{expected}"). Type your '
+NOT_CONFIRMED = N_("Tick the box to confirm that you have read and agree to the acknowledgement.")
+NAME_MISMATCH = N_(
+    'The name you typed does not match the name on the staff roster ("%(expected)s"). Type your '
     "full name as it appears there; if the roster is wrong, ask your administrator to correct it."
 )
-PDF_UNAVAILABLE = (
+PDF_UNAVAILABLE = N_(
     "The certificate could not be saved: the server's storage is full or not writable. Nothing "
     "was lost; try the download again later, and tell your administrator if it keeps failing."
 )
@@ -155,14 +157,14 @@ def acknowledgement_sign(
 
     staff = staff_for_user(user=user)
     if staff is None:
-        raise CompletionRefused(NOT_STAFF)
+        raise CompletionRefused(gettext(NOT_STAFF))
     course = course or CoursePage.objects.live().order_by("path").first()
     assignment = learner_assignment(user=user, course_id=course.pk) if course else None
     if assignment is None:
-        raise CompletionRefused(NO_ASSIGNMENT)
+        raise CompletionRefused(gettext(NO_ASSIGNMENT))
     text = acknowledgement_text(course=course)
     if text is None:
-        raise CompletionRefused(NO_POLICY_TEXT)
+        raise CompletionRefused(gettext(NO_POLICY_TEXT))
     latest = Certificate.objects.filter(assignment=assignment).order_by("-issued_at").first()
     if latest is not None and assignment.reacknowledge_from is None:
         # Done for this cycle: a minor change of the policies since asks nothing more.
@@ -174,11 +176,11 @@ def acknowledgement_sign(
         return existing
     outline = course_outline(course=course, user=user)
     if not outline or not all(entry.section_passed for entry in outline):
-        raise CompletionRefused(NOT_ALL_PASSED)
+        raise CompletionRefused(gettext(NOT_ALL_PASSED))
     if not confirmed:
-        raise CompletionRefused(NOT_CONFIRMED)
+        raise CompletionRefused(gettext(NOT_CONFIRMED))
     if not name_matches(typed=typed_name, first_name=staff.first_name, last_name=staff.last_name):
-        raise CompletionRefused(NAME_MISMATCH.format(expected=staff.full_name))
+        raise CompletionRefused(gettext(NAME_MISMATCH) % {"expected": staff.full_name})
 
     from .pdf import unprintable_characters
 
@@ -251,7 +253,7 @@ def certificate_email_queue(*, certificate: Certificate, staff) -> OutgoingEmail
     return email_queue(
         kind=OutgoingEmail.Kind.CERTIFICATE,
         to=staff.email,
-        subject=f"Your certificate: {certificate.course_title}",
+        subject=gettext("Your certificate: %(course)s") % {"course": certificate.course_title},
         body=render_to_string("certificates/email/certificate_issued.txt", context),
     )
 
@@ -276,7 +278,7 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     try:
         certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=False)
     except OSError as exc:
-        raise CertificateUnavailable(PDF_UNAVAILABLE) from exc
+        raise CertificateUnavailable(gettext(PDF_UNAVAILABLE)) from exc
     # One conditional UPDATE claims the certificate's file, without a lock or a save() (whose
     # signals would re-index the row's references, which the file does not change). Of two
     # first downloads at the same moment one stores its file and the other serves that one.
@@ -302,7 +304,7 @@ def _stored_pdf(certificate: Certificate) -> bytes | None:
 def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certificate:
     reason = reason.strip()
     if not reason:
-        raise ValueError("Give the reason for revoking the certificate.")
+        raise ValueError(gettext("Give the reason for revoking the certificate."))
     with transaction.atomic():
         revoked = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_reason=reason, revoked_by=by
@@ -338,7 +340,7 @@ def certificates_zip(*, certificates: list[Certificate]) -> bytes:
 # --- publishing a new version of the acknowledgement ----------------------------------------
 
 PUBLISH_ACTION = "eup.policy_version.publish"
-ALREADY_PUBLISHED = "Version {number} is published already."
+ALREADY_PUBLISHED = N_("Version %(number)s is published already.")
 
 
 @dataclass(frozen=True)
@@ -402,7 +404,7 @@ def policy_version_publish(*, version_id: int, user) -> int:
     with transaction.atomic():
         version = PolicyVersion.objects.select_for_update().get(pk=version_id)
         if version.published_at is not None:
-            raise CompletionRefused(ALREADY_PUBLISHED.format(number=version.number))
+            raise CompletionRefused(gettext(ALREADY_PUBLISHED) % {"number": version.number})
         now = timezone.now()
         version.published_at = now
         asked = 0

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
@@ -44,7 +45,7 @@ def completion(request):
         except services.CompletionRefused as exc:
             error = str(exc)
         else:
-            messages.success(request, "Thank you. Your training is complete.")
+            messages.success(request, gettext("Thank you. Your training is complete."))
             return redirect("certificates:detail", code=certificate.code)
     return render(
         request,

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from eupsite.audit import audit
@@ -38,8 +39,10 @@ def prepared_files(request):
         prepared = services.file_request(kind=kind, user=request.user, **bound[kind].cleaned_data)
         messages.success(
             request,
-            f"Preparing {prepared.filename}. It appears below when ready, and you will get an "
-            "e-mail.",
+            gettext(
+                "Preparing %(filename)s. It appears below when ready, and you will get an e-mail."
+            )
+            % {"filename": prepared.filename},
         )
         return redirect("jobs_prepared_files")
     return TemplateResponse(

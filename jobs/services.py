@@ -26,6 +26,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult
 
 from eupsite.district_time import date_text, datetime_text
@@ -142,8 +143,11 @@ def file_prepare(*, prepared_file_id: int) -> str:
     if prepared.attempts > settings.PREPARED_FILE_MAX_ATTEMPTS:
         return _file_failed(
             prepared,
-            f"The worker stopped {prepared.attempts - 1} times while preparing this file. "
-            "Ask for it again; if it fails again, tell your system administrator.",
+            gettext(
+                "The worker stopped %(count)s times while preparing this file. "
+                "Ask for it again; if it fails again, tell your system administrator."
+            )
+            % {"count": prepared.attempts - 1},
         )
     try:
         data, count = _FILE_BUILDERS[prepared.kind].build(prepared)
@@ -152,14 +156,19 @@ def file_prepare(*, prepared_file_id: int) -> str:
         logger.error("Prepared file %s could not be written: %s", prepared.pk, exc)
         return _file_failed(
             prepared,
-            f"The file could not be written: {storage_problem(exc)}. Try again later, and tell "
-            "your system administrator if it keeps failing.",
+            gettext(
+                "The file could not be written: %(problem)s. Try again later, and tell "
+                "your system administrator if it keeps failing."
+            )
+            % {"problem": storage_problem(exc)},
         )
     except FileUnavailable as exc:
         return _file_failed(prepared, str(exc))
     except Exception:
         # A fault of ours: the person is told, and the traceback stays with the task result.
-        _file_failed(prepared, "Something went wrong preparing this file; it has been logged.")
+        _file_failed(
+            prepared, gettext("Something went wrong preparing this file; it has been logged.")
+        )
         raise
     prepared.status, prepared.item_count = File.READY, count
     prepared.finished_at, prepared.error = timezone.now(), ""
@@ -185,7 +194,7 @@ def _file_ready_email(prepared: PreparedFile) -> None:
     email_queue(
         kind=OutgoingEmail.Kind.FILE_READY,
         to=user.email,
-        subject=f"Ready to download: {prepared.filename}",
+        subject=gettext("Ready to download: %(filename)s") % {"filename": prepared.filename},
         body=render_to_string(
             "jobs/email/file_ready.txt",
             {
@@ -290,7 +299,7 @@ def tasks_recover(
             if result.task_path == deliver_email.module_path:
                 OutgoingEmail.objects.filter(pk=args[0], status=Email.SENDING).update(
                     status=Email.UNCERTAIN,
-                    last_error="The worker stopped while sending; it may have gone out.",
+                    last_error=gettext("The worker stopped while sending; it may have gone out."),
                 )
                 recovery.uncertain_emails.append(args[0])
                 continue

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from wagtail.admin.forms import WagtailAdminModelForm
 
 
@@ -13,7 +14,7 @@ class QuestionAdminForm(WagtailAdminModelForm):
             from .models import Question
 
             if Question.objects.filter(quiz=quiz, key=key).exclude(pk=self.instance.pk).exists():
-                self.add_error("key", "Another question of this quiz has this key.")
+                self.add_error("key", gettext("Another question of this quiz has this key."))
         formset = self.formsets.get("choices")
         if formset is None or not formset.is_valid():
             return cleaned

@@ -13,6 +13,7 @@ from fractions import Fraction
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from eupsite.district_time import datetime_text
 from eupsite.parsing import number_from_request
@@ -21,24 +22,30 @@ from training.models import SectionPage
 from .content import read_section_quiz
 from .models import QUESTION_TYPES, Attempt, AttemptQuestion, Choice, Question, Quiz
 
-# Messages a learner may read; tests assert on them.
-SLIDES_NOT_READ = "Read every slide of this section before you take its quiz."
-SECTION_LOCKED = "Pass the quiz of the section before this one first."
-SECTION_RETIRED = "This section is no longer part of the course."
-ALREADY_PASSED = "You have passed this quiz."
-NOT_ENOUGH_READING = (
-    "This course asks for at least {minimum} on each section's slides before its quiz. "
-    "You have spent {spent} on this section so far: go back over its slides, then try again."
+# Messages a learner may read; tests assert on them. Marked with gettext_noop so they stay
+# plain English strings here (the message ids); they are translated with gettext where they
+# are raised or shown, in the language of the request.
+SLIDES_NOT_READ = gettext_noop("Read every slide of this section before you take its quiz.")
+SECTION_LOCKED = gettext_noop("Pass the quiz of the section before this one first.")
+SECTION_RETIRED = gettext_noop("This section is no longer part of the course.")
+ALREADY_PASSED = gettext_noop("You have passed this quiz.")
+NOT_ENOUGH_READING = gettext_noop(
+    "This course asks for at least %(minimum)s on each section's slides before its quiz. "
+    "You have spent %(spent)s on this section so far: go back over its slides, then try again."
 )
-NO_ATTEMPTS_LEFT = (
-    "You have used all {allowed} attempts at this quiz. Ask your administrator to allow "
+NO_ATTEMPTS_LEFT = gettext_noop(
+    "You have used all %(allowed)s attempts at this quiz. Ask your administrator to allow "
     "another attempt."
 )
-WAIT_BEFORE_RETRY = "You can try this quiz again from {when}. Review the section meanwhile."
-ANSWER_MISSING = "Answer this question."
-ANSWER_ONE_ONLY = "Choose one answer."
-ANSWER_UNKNOWN_CHOICE = "That answer is not one of this question's choices."
-QUESTION_NOT_IN_ATTEMPT = "The form held an answer to a question that is not in this attempt."
+WAIT_BEFORE_RETRY = gettext_noop(
+    "You can try this quiz again from %(when)s. Review the section meanwhile."
+)
+ANSWER_MISSING = gettext_noop("Answer this question.")
+ANSWER_ONE_ONLY = gettext_noop("Choose one answer.")
+ANSWER_UNKNOWN_CHOICE = gettext_noop("That answer is not one of this question's choices.")
+QUESTION_NOT_IN_ATTEMPT = gettext_noop(
+    "The form held an answer to a question that is not in this attempt."
+)
 
 _random = secrets.SystemRandom()
 
@@ -72,13 +79,13 @@ def attempt_start_or_resume(*, user, quiz: Quiz, entry=None) -> Attempt:
     if entry is None:
         entry = learner_section_entry(section=section, user=user)
     if entry is None:
-        raise QuizUnavailable(SECTION_RETIRED)
+        raise QuizUnavailable(gettext(SECTION_RETIRED))
     if not entry.is_open:
-        raise QuizUnavailable(SECTION_LOCKED)
+        raise QuizUnavailable(gettext(SECTION_LOCKED))
     if not entry.all_slides_read:
-        raise QuizUnavailable(SLIDES_NOT_READ)
+        raise QuizUnavailable(gettext(SLIDES_NOT_READ))
     if entry.quiz_passed:
-        raise QuizUnavailable(ALREADY_PASSED)
+        raise QuizUnavailable(gettext(ALREADY_PASSED))
 
     # Only this assignment's attempts (and reading) count towards its limits.
     _check_minimum_reading_time(user=user, section=section, entry=entry)
@@ -118,7 +125,8 @@ def _check_minimum_reading_time(*, user, section: SectionPage, entry) -> None:
     )
     if spent < minimum * 60:
         raise QuizUnavailable(
-            NOT_ENOUGH_READING.format(minimum=minutes_text(minimum * 60), spent=minutes_text(spent))
+            gettext(NOT_ENOUGH_READING)
+            % {"minimum": minutes_text(minimum * 60), "spent": minutes_text(spent)}
         )
 
 
@@ -126,12 +134,12 @@ def _attempt_new(*, user, quiz: Quiz, this_cycle, assignment_id: int | None) -> 
     submitted = this_cycle.filter(submitted_at__isnull=False)
     count = submitted.count()
     if quiz.max_attempts is not None and count >= quiz.max_attempts:
-        raise QuizUnavailable(NO_ATTEMPTS_LEFT.format(allowed=quiz.max_attempts))
+        raise QuizUnavailable(gettext(NO_ATTEMPTS_LEFT) % {"allowed": quiz.max_attempts})
     if quiz.wait_between_attempts and count:
         last = submitted.order_by("-submitted_at").first()
         ready_at = last.submitted_at + quiz.wait_between_attempts
         if timezone.now() < ready_at:
-            raise QuizUnavailable(WAIT_BEFORE_RETRY.format(when=datetime_text(ready_at)))
+            raise QuizUnavailable(gettext(WAIT_BEFORE_RETRY) % {"when": datetime_text(ready_at)})
 
     seen = Counter(
         AttemptQuestion.objects.filter(attempt__in=this_cycle).values_list("question_id", flat=True)
@@ -181,7 +189,7 @@ def draw_questions(quiz: Quiz, *, seen: Counter | None = None, size: int | None 
         .prefetch_related("choices")
     )
     if not bank:
-        raise QuizUnavailable("This quiz has no questions yet. Tell your administrator.")
+        raise QuizUnavailable(gettext("This quiz has no questions yet. Tell your administrator."))
     size = min(size or quiz.questions_per_attempt or len(bank), len(bank))
     if size < len(bank):
         seen = seen or Counter()
@@ -228,7 +236,7 @@ def parse_answers(*, items: list[AttemptQuestion], data) -> dict[int, set[int]]:
     positions = {item.position for item in items}
     for key in data:
         if key.startswith("q") and number_from_request(key[1:]) not in positions:
-            errors[None] = QUESTION_NOT_IN_ATTEMPT
+            errors[None] = gettext(QUESTION_NOT_IN_ATTEMPT)
     answers = {}
     for item in items:
         key = f"q{item.position}"
@@ -236,14 +244,14 @@ def parse_answers(*, items: list[AttemptQuestion], data) -> dict[int, set[int]]:
         shown_ids = item.choice_ids
         places = {number_from_request(v) for v in values}
         if None in places:
-            errors[item.position] = ANSWER_UNKNOWN_CHOICE
+            errors[item.position] = gettext(ANSWER_UNKNOWN_CHOICE)
             continue
         if not places:
-            errors[item.position] = ANSWER_MISSING
+            errors[item.position] = gettext(ANSWER_MISSING)
         elif not all(1 <= place <= len(shown_ids) for place in places):
-            errors[item.position] = ANSWER_UNKNOWN_CHOICE
+            errors[item.position] = gettext(ANSWER_UNKNOWN_CHOICE)
         elif len(places) > 1 and not item.allows_several_answers:
-            errors[item.position] = ANSWER_ONE_ONLY
+            errors[item.position] = gettext(ANSWER_ONE_ONLY)
         else:
             answers[item.position] = {shown_ids[place - 1] for place in places}
     if errors:
@@ -481,7 +489,7 @@ def _question_retire(question: Question, *, fields: list[str] = ()) -> None:
 # Each section contributes this many questions; a section whose questions are all answered
 # correctly counts as passed for the cycle.
 TEST_OUT_QUESTIONS_PER_SECTION = 4
-TEST_OUT_NOT_OFFERED = (
+TEST_OUT_NOT_OFFERED = gettext_noop(
     "The test-out is for returning staff on the annual refresher, before they take any "
     "section's quiz, once a year."
 )
@@ -505,7 +513,7 @@ def test_out_start_or_resume(*, user, course) -> list[Attempt]:
         if open_attempts:
             return open_attempts
         if not test_out_offered(user=user, course=course):
-            raise TestOutUnavailable(TEST_OUT_NOT_OFFERED)
+            raise TestOutUnavailable(gettext(TEST_OUT_NOT_OFFERED))
         quizzes = Quiz.objects.filter(
             section__in=SectionPage.objects.child_of(course).live(), questions__is_active=True
         ).distinct()
@@ -551,7 +559,7 @@ def test_out_submit(*, user, course, data) -> list[Attempt]:
     with transaction.atomic():
         attempts = test_out_attempts(user=user, course=course, submitted=None, lock=True)
         if not attempts:
-            raise TestOutUnavailable(TEST_OUT_NOT_OFFERED)
+            raise TestOutUnavailable(gettext(TEST_OUT_NOT_OFFERED))
         if all(a.is_submitted for a in attempts):
             return attempts
         errors, graded = {}, []

@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from training.selectors import (
@@ -41,9 +42,11 @@ def quiz_take(request, section_id: int):
     try:
         attempt = services.attempt_start_or_resume(user=request.user, quiz=quiz, entry=entry)
     except services.QuizUnavailable as exc:
-        if str(exc) in (services.SLIDES_NOT_READ, services.SECTION_LOCKED):
+        # The message is translated into the request's language where it is raised.
+        slides_not_read = gettext(services.SLIDES_NOT_READ)
+        if str(exc) in (slides_not_read, gettext(services.SECTION_LOCKED)):
             messages.info(request, str(exc))
-            target = section.url if str(exc) == services.SLIDES_NOT_READ else "/"
+            target = section.url if str(exc) == slides_not_read else "/"
             return redirect(target)
         return render(
             request,
@@ -212,7 +215,7 @@ def test_out_start(request):
         {
             "course": course,
             "offered": offered,
-            "reason": services.TEST_OUT_NOT_OFFERED,
+            "reason": gettext(services.TEST_OUT_NOT_OFFERED),
             "per_section": services.TEST_OUT_QUESTIONS_PER_SECTION,
             "section_count": sum(1 for e in outline if e.has_quiz),
         },

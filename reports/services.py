@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from jobs.models import OutgoingEmail
 from jobs.services import email_queue
@@ -61,9 +62,10 @@ def reminder_send(
             kind=OutgoingEmail.Kind.REMINDER,
             to=assignment.staff.email,
             subject=(
-                f"Overdue: your training was due {due_on:%B %-d}"
+                gettext("Overdue: your training was due %(date)s") % {"date": f"{due_on:%B %-d}"}
                 if overdue
-                else f"Reminder: your training is due {due_on:%B %-d}"
+                else gettext("Reminder: your training is due %(date)s")
+                % {"date": f"{due_on:%B %-d}"}
             ),
             body=render_to_string(
                 "reports/email/reminder.txt",
@@ -192,7 +194,8 @@ def _digests_send(*, cycle, today: date, every_days: int) -> int:
             email_queue(
                 kind=OutgoingEmail.Kind.DIGEST,
                 to=access.user.email,
-                subject=f"{access.location}: {len(overdue)} staff overdue for their training",
+                subject=gettext("%(location)s: %(count)s staff overdue for their training")
+                % {"location": access.location, "count": len(overdue)},
                 body=render_to_string(
                     "reports/email/digest.txt",
                     {

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -100,12 +100,12 @@ def _staff_report_url(**params) -> str:
 
 # What each status's figure says to a screen reader, after the group's name.
 FIGURE_WORDS = {
-    NOT_STARTED: "not started",
-    IN_PROGRESS: "in progress",
-    COMPLETED: "completed",
-    REACKNOWLEDGE: "re-acknowledgement needed",
-    OVERDUE: "overdue",
-    EXEMPT: "exempt",
+    NOT_STARTED: pgettext_lazy("completion status, lower case", "not started"),
+    IN_PROGRESS: pgettext_lazy("completion status, lower case", "in progress"),
+    COMPLETED: pgettext_lazy("completion status, lower case", "completed"),
+    REACKNOWLEDGE: pgettext_lazy("completion status, lower case", "re-acknowledgement needed"),
+    OVERDUE: pgettext_lazy("completion status, lower case", "overdue"),
+    EXEMPT: pgettext_lazy("completion status, lower case", "exempt"),
 }
 
 
@@ -114,7 +114,10 @@ def _figure(n: int, url: str, what: str) -> str:
     three hundred figures, and an include each was most of the page's time."""
     if n and url:
         return format_html(
-            '<a href="{}">{}<span class="w-sr-only"> {}: show them</span></a>', url, n, what
+            '<a href="{}">{}<span class="w-sr-only"> {}</span></a>',
+            url,
+            n,
+            gettext("%(what)s: show them") % {"what": what},
         )
     return str(n)
 
@@ -285,11 +288,11 @@ class SelectColumn(HtmlColumn):
     def cell_html(self, instance) -> str:
         return format_html(
             '<input type="checkbox" name="assignment" value="{}" id="remind-{}" '
-            'form="remind-selected" aria-label="Select {}, {}">',
+            'form="remind-selected" aria-label="{}">',
             instance.pk,
             instance.pk,
-            instance.staff.last_name,
-            instance.staff.first_name,
+            gettext("Select %(last_name)s, %(first_name)s")
+            % {"last_name": instance.staff.last_name, "first_name": instance.staff.first_name},
         )
 
 

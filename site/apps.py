@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EupSiteConfig(AppConfig):
     name = "eupsite"
     label = "eupsite"
-    verbose_name = "Site shell"
+    verbose_name = _("Site shell")
 
     def ready(self):
         # Connects the receivers: wrong passwords counted for the sign-in limits, and the idle

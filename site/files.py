@@ -3,6 +3,7 @@ import secrets
 from pathlib import PurePosixPath
 
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext as _
 
 
 def safe_filename(name: str) -> str:
@@ -15,11 +16,14 @@ def storage_problem(exc: OSError) -> str:
     """What went wrong writing a file, in words for an administrator, without the server's
     file paths (which an OSError's message carries)."""
     if exc.errno == errno.ENOSPC:
-        return "the server's disk is full"
+        # Translators: completes "The file could not be written: ...".
+        return _("the server's disk is full")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "the server may not write to its storage folder"
+        # Translators: completes "The file could not be written: ...".
+        return _("the server may not write to its storage folder")
     name = errno.errorcode.get(exc.errno, "unknown") if exc.errno else "unknown"
-    return f"the server's storage refused it ({name})"
+    # Translators: completes "The file could not be written: ..."; %(name)s is an error code.
+    return _("the server's storage refused it (%(name)s)") % {"name": name}
 
 
 @deconstructible

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from eupsite.parsing import number_from_request
@@ -35,14 +37,14 @@ def slide_to_show(
 
 
 STATE_LABELS = {
-    "locked": "Locked until the previous section's quiz is passed",
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "ready_for_quiz": "Slides read: take the quiz",
-    "quiz_failed": "Quiz not passed yet",
-    "passed": "Passed",
-    "tested_out": "Passed in the test-out",
-    "read": "All slides read",
+    "locked": _("Locked until the previous section's quiz is passed"),
+    "not_started": _("Not started"),
+    "in_progress": _("In progress"),
+    "ready_for_quiz": _("Slides read: take the quiz"),
+    "quiz_failed": _("Quiz not passed yet"),
+    "passed": _("Passed"),
+    "tested_out": _("Passed in the test-out"),
+    "read": _("All slides read"),
 }
 
 
@@ -98,20 +100,26 @@ class OutlineEntry:
 
     @property
     def state_label(self) -> str:
-        label = STATE_LABELS[self.state]
+        # The labels with figures are whole sentences of their own (see STATE_LABELS).
         if self.state == "passed":
-            return f"{label} ({_percent(self.best_score)})"
+            return gettext("Passed (%(score)s)") % {"score": _percent(self.best_score)}
         if self.state == "quiz_failed":
-            return f"{label}: last score {_percent(self.last_score)}"
+            return gettext("Quiz not passed yet: last score %(score)s") % {
+                "score": _percent(self.last_score)
+            }
         if self.state == "in_progress":
-            return f"{label}: slide {self.last_slide} of {self.slide_count}"
-        return label
+            return gettext("In progress: slide %(number)s of %(total)s") % {
+                "number": self.last_slide,
+                "total": self.slide_count,
+            }
+        return str(STATE_LABELS[self.state])
 
 
 def _percent(value: Decimal | None) -> str:
     if value is None:
         return "–"
-    return f"{value.normalize():f} %"
+    # Translators: a score in percent, e.g. "80 %".
+    return gettext("%(number)s %%") % {"number": f"{value.normalize():f}"}
 
 
 def live_courses():
@@ -417,8 +425,9 @@ def time_on_task(*, assignment_ids: list[int], since=None) -> dict[tuple[int, in
 def minutes_text(seconds: int | None) -> str:
     """Time on task as people say it: "under a minute", "1 minute", "12 minutes"."""
     if seconds is None:
-        return "none"
+        # Translators: no time spent at all (time on task).
+        return gettext("none")
     minutes = round(seconds / 60)
     if minutes < 1:
-        return "under a minute"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return gettext("under a minute")
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
