@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The Spanish catalogue, compiled from its .po (the .mo files are built, not kept in git).
+MESSAGES := locale/es/LC_MESSAGES/django.mo
 
-.PHONY: run setup test lint pytest migrations-check clean bench-roster bench-certificates bench-reports bench-passwords bench-pages loadtest screenshots
+.PHONY: run setup messages messages-update test lint pytest migrations-check clean bench-roster bench-certificates bench-reports bench-passwords bench-pages loadtest screenshots
 
 # pip runs with -qq (errors only): its warnings here are about the machine's package indexes
 # and setuptools' note on editable installs, nothing to act on.
@@ -16,7 +18,18 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet --quiet --editable ".[dev]"
 	@touch $(STAMP)
 
-setup: $(STAMP)
+$(MESSAGES): locale/es/LC_MESSAGES/django.po $(STAMP)
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install GNU gettext (Debian: apt-get install gettext), then run this again."; exit 1; }
+	@$(PY) manage.py compilemessages --locale es --ignore .venv --ignore node_modules --verbosity 0
+
+messages: $(MESSAGES)
+
+# After marking new text for translation: the catalogue gains the new messages (to translate in
+# locale/es/LC_MESSAGES/django.po; tests/site/test_catalogue.py fails until they are).
+messages-update: $(STAMP)
+	$(PY) manage.py makemessages --locale es --add-location file --ignore .venv --ignore node_modules --ignore tests --ignore bench --ignore content --ignore static_collected --ignore var --ignore media
+
+setup: $(STAMP) $(MESSAGES)
 	@mkdir -p var
 	@$(PY) manage.py migrate --noinput --verbosity 0
 	@$(PY) manage.py load_course
@@ -37,7 +50,7 @@ lint: $(STAMP)
 migrations-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=eupsite.settings.test $(PY) manage.py makemigrations --check --dry-run
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(MESSAGES)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint migrations-check pytest

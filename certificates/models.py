@@ -34,6 +34,9 @@ class Acknowledgement(models.Model):
     course_revision = models.CharField(_("course revision completed"), max_length=64)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.TextField(_("browser"), blank=True)
+    # The language of the text the signer was shown (settings.LANGUAGES); the policy version
+    # above says which text. All before Spanish: English.
+    language = models.CharField(_("language"), max_length=10, default="en")
 
     class Meta:
         verbose_name = _("acknowledgement")

@@ -16,12 +16,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
 
 from eupsite.audit import audit
 from eupsite.files import safe_filename
+from eupsite.language import current_language
 from jobs.models import OutgoingEmail
 from jobs.services import FileUnavailable, email_queue
 from staff.models import Assignment
@@ -204,6 +205,7 @@ def acknowledgement_sign(
                 course_revision=course_revision(course=course),
                 ip_address=ip_address,
                 user_agent=user_agent[:1000],
+                language=current_language(),
             )
             certificate = Certificate.objects.create(
                 assignment=assignment,
@@ -250,12 +252,14 @@ def certificate_email_queue(*, certificate: Certificate, staff) -> OutgoingEmail
         "verify_url": base + reverse("certificates:verify", args=[certificate.code]),
         "district": settings.DISTRICT_NAME,
     }
-    return email_queue(
-        kind=OutgoingEmail.Kind.CERTIFICATE,
-        to=staff.email,
-        subject=gettext("Your certificate: %(course)s") % {"course": certificate.course_title},
-        body=render_to_string("certificates/email/certificate_issued.txt", context),
-    )
+    # In the language the holder signed in, as their certificate is.
+    with translation.override(certificate.acknowledgement.language):
+        return email_queue(
+            kind=OutgoingEmail.Kind.CERTIFICATE,
+            to=staff.email,
+            subject=gettext("Your certificate: %(course)s") % {"course": certificate.course_title},
+            body=render_to_string("certificates/email/certificate_issued.txt", context),
+        )
 
 
 def _score_text(entry) -> str:
@@ -274,7 +278,9 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     if stored is not None:
         return stored
     seen = certificate.pdf.name or ""
-    data = render_certificate(certificate)
+    # In the language the holder signed in, whoever downloads it first.
+    with translation.override(certificate.acknowledgement.language):
+        data = render_certificate(certificate)
     try:
         certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(data), save=False)
     except OSError as exc:

@@ -25,12 +25,13 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult
 
 from eupsite.district_time import date_text, datetime_text
 from eupsite.files import safe_filename, storage_problem
+from eupsite.language import person_language
 
 from .models import OutgoingEmail, PreparedFile
 
@@ -191,6 +192,11 @@ def _file_ready_email(prepared: PreparedFile) -> None:
     if not user.email:
         return
     url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("jobs_prepared_files")
+    with translation.override(person_language(user=user)):
+        _file_ready_email_queue(prepared, user=user, url=url)
+
+
+def _file_ready_email_queue(prepared: PreparedFile, *, user, url: str) -> None:
     email_queue(
         kind=OutgoingEmail.Kind.FILE_READY,
         to=user.email,

@@ -382,6 +382,8 @@ class Attempt(models.Model):
     )
     passed = models.BooleanField(_("passed"), null=True, blank=True)
     pass_mark = models.PositiveSmallIntegerField(_("pass mark (%) when taken"))
+    # The language the questions were shown in (settings.LANGUAGES); all before Spanish: English.
+    language = models.CharField(_("language"), max_length=10, default="en")
 
     class Meta:
         ordering = ["-started_at"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from eupsite.district_time import datetime_text
+from eupsite.language import current_language
 from eupsite.parsing import number_from_request
 from training.models import SectionPage
 
@@ -166,6 +167,7 @@ def _attempt_create(
         number=Attempt.objects.filter(user=user, quiz=quiz).count() + 1,
         question_count=len(questions),
         pass_mark=quiz.pass_mark if pass_mark is None else pass_mark,
+        language=current_language(),
     )
     AttemptQuestion.objects.bulk_create(
         AttemptQuestion(

@@ -77,6 +77,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "score": a.score,
                 "passed": a.passed,
                 "pass_mark": a.pass_mark,
+                "language": a.language,
             }
             for a in attempts
         ],
@@ -96,6 +97,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "course_revision": a.course_revision,
                 "ip_address": a.ip_address,
                 "user_agent": a.user_agent,
+                "language": a.language,
             }
             for a in Acknowledgement.objects.filter(assignment__cycle=cycle)
             .select_related("staff", "policy_version", "assignment__course")

@@ -237,7 +237,7 @@ def with_reminder_facts(
             recently_reminded=Exists(recent),
             last_reminded_on=Subquery(last.values("sent_on")[:1]),
         )
-        .select_related("staff__user", "staff__location", "cycle", "course")
+        .select_related("staff__user__wagtail_userprofile", "staff__location", "cycle", "course")
     )
 
 

@@ -13,9 +13,11 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from eupsite.language import person_language
 from jobs.models import OutgoingEmail
 from jobs.services import email_queue
 from staff.models import Assignment, LocationAccess, TrainingCycle
@@ -58,26 +60,27 @@ def reminder_send(
         )
         if not created:
             return SKIP_RECENT
-        email_queue(
-            kind=OutgoingEmail.Kind.REMINDER,
-            to=assignment.staff.email,
-            subject=(
-                gettext("Overdue: your training was due %(date)s") % {"date": f"{due_on:%B %-d}"}
-                if overdue
-                else gettext("Reminder: your training is due %(date)s")
-                % {"date": f"{due_on:%B %-d}"}
-            ),
-            body=render_to_string(
-                "reports/email/reminder.txt",
-                {
-                    "assignment": assignment,
-                    "due_on": due_on,
-                    "overdue": overdue,
-                    "site": settings.WAGTAILADMIN_BASE_URL,
-                    "district": settings.DISTRICT_NAME,
-                },
-            ),
-        )
+        with translation.override(person_language(user=assignment.staff.user)):
+            due_text = date_format(due_on, "MONTH_DAY_FORMAT")
+            email_queue(
+                kind=OutgoingEmail.Kind.REMINDER,
+                to=assignment.staff.email,
+                subject=(
+                    gettext("Overdue: your training was due %(date)s") % {"date": due_text}
+                    if overdue
+                    else gettext("Reminder: your training is due %(date)s") % {"date": due_text}
+                ),
+                body=render_to_string(
+                    "reports/email/reminder.txt",
+                    {
+                        "assignment": assignment,
+                        "due_on": due_on,
+                        "overdue": overdue,
+                        "site": settings.WAGTAILADMIN_BASE_URL,
+                        "district": settings.DISTRICT_NAME,
+                    },
+                ),
+            )
     return None
 
 
@@ -159,9 +162,9 @@ def reminders_send(
 
 def _digests_send(*, cycle, today: date, every_days: int) -> int:
     sent = 0
-    accesses = LocationAccess.objects.select_related("user", "location").filter(
-        user__is_active=True
-    )
+    accesses = LocationAccess.objects.select_related(
+        "user__wagtail_userprofile", "location"
+    ).filter(user__is_active=True)
     for access in accesses:
         if DigestLog.objects.filter(
             user=access.user,
@@ -191,21 +194,22 @@ def _digests_send(*, cycle, today: date, every_days: int) -> int:
                 sent_on=today,
                 overdue_count=len(overdue),
             )
-            email_queue(
-                kind=OutgoingEmail.Kind.DIGEST,
-                to=access.user.email,
-                subject=gettext("%(location)s: %(count)s staff overdue for their training")
-                % {"location": access.location, "count": len(overdue)},
-                body=render_to_string(
-                    "reports/email/digest.txt",
-                    {
-                        "location": access.location,
-                        "overdue": overdue,
-                        "several_courses": len({a.course_id for a in overdue}) > 1,
-                        "cycle": cycle,
-                        "site": settings.WAGTAILADMIN_BASE_URL,
-                    },
-                ),
-            )
+            with translation.override(person_language(user=access.user)):
+                email_queue(
+                    kind=OutgoingEmail.Kind.DIGEST,
+                    to=access.user.email,
+                    subject=gettext("%(location)s: %(count)s staff overdue for their training")
+                    % {"location": access.location, "count": len(overdue)},
+                    body=render_to_string(
+                        "reports/email/digest.txt",
+                        {
+                            "location": access.location,
+                            "overdue": overdue,
+                            "several_courses": len({a.course_id for a in overdue}) > 1,
+                            "cycle": cycle,
+                            "site": settings.WAGTAILADMIN_BASE_URL,
+                        },
+                    ),
+                )
         sent += 1
     return sent

@@ -28,6 +28,7 @@ from wagtail.admin.views.mixins import Echo
 from wagtail.admin.views.reports import ReportView
 
 from certificates.models import Acknowledgement, Certificate
+from eupsite.district_time import short_date_format
 from eupsite.files import neutralise_formula
 from eupsite.parsing import number_from_request
 from quizzes.models import Attempt
@@ -51,8 +52,6 @@ from . import selectors
 from .forms import ExemptionForm, ExtensionForm
 from .services import reminders_send_chosen
 
-# How dates read on every report page: "Dec 13, 2026".
-DATE = "M j, Y"
 # The report's filters, carried through the reminder pages so "back" returns to the same list.
 FILTER_PARAMS = ("cycle", "location", "job_title", "status", "q")
 # The reminder confirmation lists at most this many people per table (the rest are counted).
@@ -329,11 +328,11 @@ class DueColumn(HtmlColumn):
             return format_html(
                 "{}<br><small>{} {}</small>", gettext("Exempt"), gettext("Reason:"), reason
             )
-        due = date_format(instance.effective_due_on, DATE)
+        due = date_format(instance.effective_due_on, short_date_format())
         if instance.adjustment_kind == EXTENSION:
             extended = gettext("Extended to %(date)s (was %(original)s)") % {
                 "date": due,
-                "original": date_format(instance.due_on, DATE),
+                "original": date_format(instance.due_on, short_date_format()),
             }
             return format_html(
                 "{}<br><small>{}. {} {}</small>", due, extended, gettext("Reason:"), reason
@@ -346,7 +345,7 @@ class DateColumn(HtmlColumn):
 
     def cell_html(self, instance) -> str:
         value = self.get_value(instance)
-        return date_format(value, DATE) if value else ""
+        return date_format(value, short_date_format()) if value else ""
 
 
 class StaffReportView(ReportView):
@@ -890,7 +889,7 @@ def person_adjust(request, staff_id: int, assignment_id: int, action: str):
                 message = _("Due date of %(name)s for %(cycle)s extended to %(date)s.") % {
                     "name": staff.full_name,
                     "cycle": assignment.cycle.name,
-                    "date": date_format(adjustment.due_on, DATE),
+                    "date": date_format(adjustment.due_on, short_date_format()),
                 }
             else:
                 assignment_exempt(

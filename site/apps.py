@@ -9,5 +9,5 @@ class EupSiteConfig(AppConfig):
 
     def ready(self):
         # Connects the receivers: wrong passwords counted for the sign-in limits, and the idle
-        # clock started at sign-in.
-        from . import middleware, sso_policy, throttling  # noqa: F401
+        # clock started at sign-in, the account's language put in the session at sign-in.
+        from . import language, middleware, sso_policy, throttling  # noqa: F401

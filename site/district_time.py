@@ -13,10 +13,24 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import pgettext
 
 # "Dec 13, 2026" and "Dec 13, 2026, 11:30 p.m."
-DATE_FORMAT = "M j, Y"
-DATETIME_FORMAT = "M j, Y, P"
+
+
+def long_date_format() -> str:
+    """'December 13, 2026', in the order of the language in use."""
+    return pgettext("date format", "F j, Y")
+
+
+def short_date_format() -> str:
+    """'Dec 13, 2026', in the order of the language in use."""
+    return pgettext("date format", "M j, Y")
+
+
+def short_datetime_format() -> str:
+    """'Dec 13, 2026, 11:30 PM', in the order of the language in use."""
+    return pgettext("date format", "M j, Y, g:i A")
 
 
 def district_datetime(moment: datetime) -> datetime:
@@ -32,12 +46,12 @@ def district_date(moment: datetime) -> date:
 def date_text(moment: datetime | date) -> str:
     """'Dec 13, 2026' for a moment (its district day) or a calendar date."""
     day = district_date(moment) if isinstance(moment, datetime) else moment
-    return date_format(day, DATE_FORMAT)
+    return date_format(day, short_date_format())
 
 
 def datetime_text(moment: datetime) -> str:
     """'Dec 13, 2026, 11:30 p.m.' in the district's time zone."""
-    return date_format(district_datetime(moment), DATETIME_FORMAT)
+    return date_format(district_datetime(moment), pgettext("date format", "M j, Y, P"))
 
 
 def iso_text(moment: datetime | None) -> str | None:

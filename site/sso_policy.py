@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from eupsite.permissions import can_use_admin
 
 SSO_REQUIRED_MESSAGE = _(
-    "Your district signs staff in through its own account: use the \u201cSign in with Google\u201d "
-    "or \u201cSign in with Microsoft\u201d button on the sign-in page, not a password."
+    "Your district signs staff in through its own account: use the “Sign in with Google” "
+    "or “Sign in with Microsoft” button on the sign-in page, not a password."
 )
 
 

@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from eupsite import second_factor_views
+from eupsite.language import language_switch
 from eupsite.tokens import account_token_generator
 from eupsite.views import (
     SiteLoginView,
@@ -46,6 +47,7 @@ urlpatterns = [
         name="openid_connect_callback",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", language_switch, name="language_switch"),
     path(
         "accounts/password-reset/",
         SitePasswordResetView.as_view(),

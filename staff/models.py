@@ -10,7 +10,7 @@ from django.db.models.functions import Length, Lower, Trim
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from eupsite.district_time import datetime_text
+from eupsite.district_time import datetime_text, short_date_format
 
 from .folding import staff_search_text
 
@@ -453,7 +453,7 @@ def _shown(field: str, value) -> str:
     if value in ("", None):
         return "–"
     if field == "hire_date":
-        return formats.date_format(date.fromisoformat(value), "M j, Y")
+        return formats.date_format(date.fromisoformat(value), short_date_format())
     return str(value)
 
 

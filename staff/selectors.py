@@ -29,6 +29,8 @@ from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from eupsite.district_time import short_date_format
+
 from .models import (
     Assignment,
     AssignmentAdjustment,
@@ -559,7 +561,7 @@ class Skipped:
 
     def __str__(self) -> str:
         if self.reason == NotInvited.ALREADY_INVITED and self.staff.invited_at:
-            on = formats.date_format(timezone.localdate(self.staff.invited_at), "M j, Y")
+            on = formats.date_format(timezone.localdate(self.staff.invited_at), short_date_format())
             return str(_("already invited on %(date)s")) % {"date": on}
         return str(self.reason.label)
 
@@ -614,7 +616,7 @@ def roster_import_new_staff(*, roster_import: RosterImport) -> QuerySet[Staff]:
             roster_changes__roster_import=roster_import,
             roster_changes__action=RosterChange.Action.CREATED,
         )
-        .select_related("user", "location")
+        .select_related("user__wagtail_userprofile", "location")
         .order_by("last_name", "first_name", "pk")
     )
 

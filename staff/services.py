@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 
 from eupsite.audit import audit
 from eupsite.bulk import bulk_insert, many_values
+from eupsite.district_time import short_date_format
+from eupsite.language import person_language
 from eupsite.sso_policy import password_sign_in_allowed, sso_provider_names
 from eupsite.tokens import account_token_generator
 from jobs.models import OutgoingEmail
@@ -748,12 +750,13 @@ def invitations_send(
                 member.refresh_from_db(fields=["invited_at"])
                 result.skipped.append(Skipped(member, NotInvited.ALREADY_INVITED))
                 continue
-            email_queue(
-                kind=OutgoingEmail.Kind.INVITATION,
-                to=member.email,
-                subject=str(subject) % {"district": settings.DISTRICT_NAME},
-                body=render_to_string(template, context),
-            )
+            with translation.override(person_language(user=member.user)):
+                email_queue(
+                    kind=OutgoingEmail.Kind.INVITATION,
+                    to=member.email,
+                    subject=str(subject) % {"district": settings.DISTRICT_NAME},
+                    body=render_to_string(template, context),
+                )
         member.invited_at = now
         result.invited.append(member)
     return result
@@ -812,7 +815,7 @@ def cycle_check(*, cycle: TrainingCycle) -> None:
     Raises ValidationError keyed by field, with the messages above."""
 
     def day(value: date) -> str:
-        return formats.date_format(value, "M j, Y")
+        return formats.date_format(value, short_date_format())
 
     errors = {}
     if cycle.ends_on <= cycle.starts_on:
@@ -1098,7 +1101,9 @@ def _assignment_for_adjustment(assignment_id: int, reason: str) -> tuple[Assignm
             str(ADJUSTMENT_COMPLETED)
             % {
                 "name": assignment.staff.full_name,
-                "date": date_format(timezone.localdate(assignment.completed_at), "M j, Y"),
+                "date": date_format(
+                    timezone.localdate(assignment.completed_at), short_date_format()
+                ),
             },
         )
     return assignment_adjustment_attach(assignment), reason
@@ -1117,11 +1122,12 @@ def assignment_extend(
         raise AdjustmentRefused(
             "not_later",
             str(ADJUSTMENT_NOT_LATER)
-            % {"date": date_format(assignment.effective_due_on, "M j, Y")},
+            % {"date": date_format(assignment.effective_due_on, short_date_format())},
         )
     if due_on < today:
         raise AdjustmentRefused(
-            "in_the_past", str(ADJUSTMENT_IN_THE_PAST) % {"date": date_format(today, "M j, Y")}
+            "in_the_past",
+            str(ADJUSTMENT_IN_THE_PAST) % {"date": date_format(today, short_date_format())},
         )
     if due_on > assignment.cycle.ends_on:
         raise AdjustmentRefused(
@@ -1129,7 +1135,7 @@ def assignment_extend(
             str(ADJUSTMENT_AFTER_CYCLE)
             % {
                 "cycle": assignment.cycle.name,
-                "date": date_format(assignment.cycle.ends_on, "M j, Y"),
+                "date": date_format(assignment.cycle.ends_on, short_date_format()),
             },
         )
     adjustment = AssignmentAdjustment(

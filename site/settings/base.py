@@ -64,11 +64,15 @@ MIDDLEWARE = [
     "eupsite.middleware.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) or the switcher's cookie; see eupsite.language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed the second factor.
     "django_otp.middleware.OTPMiddleware",
+    # A signed-in person's own choice of language wins over their browser's.
+    "eupsite.language.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Keeps the course's structure in memory between content changes (one query per request).
     "training.content_cache.ContentScopeMiddleware",
@@ -269,6 +273,12 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# The languages the site and its course are offered in (eupsite.language). Each name is
+# written in its own language, as a switcher shows it.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The admin's Account page offers the same two: it sets the same preference as the switcher.
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True

@@ -216,7 +216,7 @@ def sign_in_as_the_demo_learner(page, base_url: str):
     page.goto(f"{base_url}/")
     page.fill("#id_username", learner.username)
     page.fill("#id_password", learner.password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     return learner
 
 

@@ -112,7 +112,7 @@ def test_a_quiz_without_javascript_still_submits(browser, live_server, live_cour
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "nojs@school.example")
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     first = SectionPage.objects.order_by("path").first()
     user = get_user_model().objects.get(username="nojs@school.example")
     progress_record_slide_view(user=user, section=first, number=first.slide_count)

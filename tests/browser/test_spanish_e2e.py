@@ -1,0 +1,105 @@
+"""A learner whose browser asks for Spanish goes from sign-in through a section and its quiz to
+signing and the certificate, all in Spanish (the interface; the course's Spanish text is a later
+step), and the records say Spanish. The page watch fails on any CSP violation or console error.
+Set SCREENSHOT_DIR to keep the pages and the certificate."""
+
+import io
+import os
+import re
+from pathlib import Path
+
+from django.utils import translation
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from certificates.models import Acknowledgement, Certificate
+from quizzes.models import Attempt
+from training.models import SectionPage
+
+from .conftest import serious_axe_violations, sign_in_as_the_demo_learner, watch_context
+from .test_quiz_e2e import wanted_answers
+
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
+
+
+def keep(page, name: str):
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"spanish-{name}.png"), full_page=True)
+
+
+def es(text: str) -> str:
+    with translation.override("es"):
+        return translation.gettext(text)
+
+
+def test_a_spanish_reader_signs_in_takes_the_training_and_gets_a_spanish_certificate(
+    browser, live_server, live_course
+):
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="es-MX")
+    problems = watch_context(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    sign_in_as_the_demo_learner(page, live_server.url)
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert es("Sections") != "Sections"
+    expect(page.get_by_role("heading", level=2, name=es("Sections"))).to_be_visible()
+    assert serious_axe_violations(page) == []
+    keep(page, "course")
+
+    sections = list(SectionPage.objects.order_by("path"))
+    page.get_by_role("link", name=sections[0].title).first.click()
+    for section in sections:
+        expect(page.locator(".player__title")).to_have_text(section.title)
+        for _ in range(section.slide_count - 1):
+            page.locator('.player__nav [data-key="ArrowRight"]').click()
+        page.get_by_role("link", name=es("Take the quiz")).click()
+        attempt = Attempt.objects.filter(quiz__section=section, submitted_at__isnull=True).latest(
+            "pk"
+        )
+        for name, values in wanted_answers(attempt, right=True).items():
+            for value in values:
+                page.check(f"input[name={name}][value='{value}']")
+        if section is sections[0]:
+            assert serious_axe_violations(page) == []
+            keep(page, "quiz")
+        page.get_by_role("button", name=es("Submit my answers")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(es("You passed"))
+        if section is not sections[-1]:
+            next_section = es("Next section: %(title)s").split("%(title)s")[0]
+            page.get_by_role("link", name=re.compile("^" + re.escape(next_section))).click()
+
+    page.get_by_role("link", name=es("Sign the acknowledgement")).click()
+    assert serious_axe_violations(page) == []
+    keep(page, "acknowledgement")
+    page.fill("#id_typed_name", "María O'Neil-Núñez")
+    page.check("#id_confirm")
+    page.get_by_role("button", name=es("Sign and complete my training")).click()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=es("Download the certificate (PDF)")).click()
+    data = Path(download_info.value.path()).read_bytes()
+    if SCREENSHOTS:
+        (Path(SCREENSHOTS) / "spanish-certificate.pdf").write_bytes(data)
+    pdf = PdfReader(io.BytesIO(data))
+    text = " ".join(pdf.pages[0].extract_text().split())
+    assert es("Certificate of Completion") != "Certificate of Completion"
+    for label in ["Certificate of Completion", "This certifies that", "Completed on"]:
+        assert es(label) in text, f"{es(label)!r} is not on the certificate: {text[:300]}"
+    assert "María O'Neil-Núñez" in text
+
+    # What was shown is on the record.
+    assert set(Attempt.objects.values_list("language", flat=True)) == {"es"}
+    assert Acknowledgement.objects.get().language == "es"
+
+    page.goto(f"{live_server.url}/certificates/verify/")
+    page.fill("#id_code", Certificate.objects.get().code)
+    page.keyboard.press("Enter")
+    with translation.override("es"):
+        valid = translation.pgettext("certificate state", "Valid.")
+    expect(page.get_by_text(valid)).to_be_visible()
+    keep(page, "verify")
+    assert serious_axe_violations(page) == []
+    assert problems.problems == [], "\n".join(problems.problems)
+    context.close()
