@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import Truncator
@@ -192,7 +192,10 @@ def _chart(rates, cycle, course):
                 "text_y": y + bar * 0.7,
                 "width": round(width * rate.percent / 100, 1),
                 "percent": rate.percent,
-                "text": f"{rate.percent:g} % ({rate.completed}/{rate.expected})",
+                # "33.3 %", "33,3 %": the language's decimal mark.
+                "text": (
+                    f"{number_format(f'{rate.percent:g}')} % ({rate.completed}/{rate.expected})"
+                ),
                 "value_x": label_width + round(width * rate.percent / 100, 1) + 6,
             }
         )

@@ -13,8 +13,9 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ObjectDoesNotExist
 from django.dispatch import receiver
+from django.shortcuts import redirect
 from django.utils import translation
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language
 
 # Where the account's language is kept for the session (what AccountLanguageMiddleware reads).
@@ -92,11 +93,14 @@ def _language_follows_the_account(sender, request, user, **kwargs):
             request.LANGUAGE_CODE = chosen
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def language_switch(request):
     """The switcher's form (POST, with CSRF): Django's set_language (the cookie, and a safe
     return to `next`), and for a signed-in person the account and this session too. An
-    unknown language changes nothing and returns the person to where they were."""
+    unknown language changes nothing and returns the person to where they were. A GET (the
+    sign-in page sends someone back here after a timeout) changes nothing and goes home."""
+    if request.method == "GET":
+        return redirect("/")
     response = set_language(request)
     chosen = supported_language(request.POST.get("language"))
     if chosen and request.user.is_authenticated:

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -43,6 +44,19 @@ def test_the_dashboard_page_shows_numbers_a_chart_and_tables(district_admin, dis
         f'<th scope="row"><a href="/admin/completion/staff/?cycle={cycle.pk}&amp;'
         f'location={riverside}">Riverside High School</a></th>'
     ) in html
+
+
+def test_the_chart_in_spanish_still_writes_its_numbers_with_a_point(
+    district_admin, district, cycle
+):
+    url = f"/admin/completion/?cycle={cycle.pk}"
+    html = district_admin.get(url, headers={"accept-language": "es"}).content.decode()
+    assert '<html lang="es"' in html or 'lang="es"' in html
+    chart = html.split('<svg aria-labelledby="chart-title', 1)[1].split("</svg>", 1)[0]
+    numbers = re.findall(r'(?:x|y|width|height)="([^"]*)"', chart)
+    assert numbers and all(re.fullmatch(r"[\d. %]+", n) for n in numbers), numbers
+    # The text beside each bar is Spanish: a decimal comma.
+    assert "33,3 %" in chart
 
 
 def test_the_admin_home_has_a_completion_panel(district_admin, district, cycle):

@@ -66,8 +66,11 @@ def test_an_unknown_language_or_a_foreign_return_address_changes_nothing(client)
 
 def test_the_switcher_needs_a_post_with_its_csrf_token(learner):
     strict = Client(enforce_csrf_checks=True)
-    assert strict.get("/language/").status_code == 405
     assert strict.post("/language/", {"language": "es"}).status_code == 403
+    # A GET (where the sign-in page returns someone whose session timed out) changes nothing.
+    home = strict.get("/language/?language=es")
+    assert home.status_code == 302 and home.url == "/"
+    assert page_language(strict.get(SIGN_IN)) == "en"
 
 
 def test_a_signed_in_persons_choice_is_kept_on_their_account_and_follows_them(
