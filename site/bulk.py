@@ -61,7 +61,7 @@ def bulk_insert(
     dated = _dated(by_name.values())
     missing = [name for name, f in by_name.items() if f not in named and f not in dated]
     if missing:
-        raise ValueError(f"bulk_insert_rows into {opts.label} lacks {', '.join(missing)}.")
+        raise ValueError(f"bulk_insert into {opts.label} lacks {', '.join(missing)}.")
     if not rows:
         return None if ignore_conflicts else []
     if connection.vendor != "postgresql":
@@ -78,25 +78,23 @@ def bulk_insert(
         for index, f in enumerate(named)
         if (prepare := _preparer(f, connection)) is not None
     ]
-    kept_ids: list[int] = []
 
-    def rows_with_ids(ids: list[int]) -> Iterator[list]:
-        kept_ids.extend(ids)
-        for values, pk in zip(rows, ids, strict=True):
-            row = [pk, *values, *dated_values]
+    def prepared() -> Iterator[list]:
+        for values in rows:
+            row = [*values, *dated_values]
             for index, prepare in converted:
-                row[index + 1] = prepare(row[index + 1])
+                row[index] = prepare(row[index])
             yield row
 
-    _copy(
+    ids = _copy(
         model,
         columns,
-        rows_with_ids,
+        prepared(),
         len(rows),
         connection=connection,
         ignore_conflicts=ignore_conflicts,
     )
-    return None if ignore_conflicts else kept_ids
+    return None if ignore_conflicts else ids
 
 
 def _dated(fields) -> dict:
@@ -127,9 +125,9 @@ def _preparer(field: models.Field, connection) -> Callable | None:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _copy(model, fields, rows, count: int, *, connection, ignore_conflicts: bool) -> None:
-    """COPY the `count` rows that `rows(ids)` makes, given their new primary keys, into the
-    `fields` of `model`'s table (pk first), in one transaction."""
+def _copy(model, fields, rows, count: int, *, connection, ignore_conflicts: bool) -> list[int]:
+    """COPY the `count` `rows` (values of `fields`) into `model`'s table in one transaction,
+    each with a new primary key from the table's sequence; returns those keys in order."""
     opts = model._meta
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in [opts.pk, *fields])
@@ -148,13 +146,14 @@ def _copy(model, fields, rows, count: int, *, connection, ignore_conflicts: bool
         # psycopg's own cursor: its errors are turned into Django's (IntegrityError) here.
         copying = cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN")
         with connection.wrap_database_errors, copying as copy:
-            for row in rows(ids):
-                copy.write_row(row)
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row([pk, *row])
         if ignore_conflicts:
             # Names from the model's own metadata, quoted: nothing from a request.
             move = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "  # noqa: S608
             cursor.execute(move + "ON CONFLICT DO NOTHING")
             cursor.execute(f"DROP TABLE {target}")
+    return ids
 
 
 def many_values(values, *, using: str = "default"):

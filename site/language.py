@@ -40,11 +40,7 @@ def person_language(*, user) -> str:
     (a reminder, an invitation, a prepared file): the one they chose for their account, else
     the district's. Their profile is read unless select_related("wagtail_userprofile")
     brought it."""
-    try:
-        chosen = user.wagtail_userprofile.preferred_language if user is not None else ""
-    except ObjectDoesNotExist:
-        chosen = ""
-    return supported_language(chosen) or default_language()
+    return (account_language(user=user) if user is not None else None) or default_language()
 
 
 def supported_language(code: str | None) -> str | None:
@@ -54,10 +50,10 @@ def supported_language(code: str | None) -> str | None:
 
 def account_language(*, user) -> str | None:
     """The language `user` chose for their account, or None (then the browser's is used)."""
-    from wagtail.users.models import UserProfile
-
-    profile = UserProfile.objects.filter(user=user).only("preferred_language").first()
-    return supported_language(profile.preferred_language) if profile else None
+    try:
+        return supported_language(user.wagtail_userprofile.preferred_language)
+    except ObjectDoesNotExist:  # no profile yet: nothing chosen
+        return None
 
 
 def account_language_set(*, user, language: str) -> None:
