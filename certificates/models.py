@@ -37,6 +37,16 @@ class Acknowledgement(models.Model):
     # The language of the text the signer was shown (settings.LANGUAGES); the policy version
     # above says which text. All before Spanish: English.
     language = models.CharField(_("language"), max_length=10, default="en")
+    # The reviewed translation the signer read beside the English (which governs); empty when
+    # they were shown the English alone.
+    translation = models.ForeignKey(
+        "training.CourseTranslation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="acknowledgements",
+        verbose_name=_("translation shown"),
+    )
 
     class Meta:
         verbose_name = _("acknowledgement")

@@ -47,6 +47,10 @@ NAME_MISMATCH = N_(
     'The name you typed does not match the name on the staff roster ("%(expected)s"). Type your '
     "full name as it appears there; if the roster is wrong, ask your administrator to correct it."
 )
+TRANSLATION_CHANGED = N_(
+    "The translation of the acknowledgement changed while you were reading it. Read it again "
+    "below, then sign."
+)
 PDF_UNAVAILABLE = N_(
     "The certificate could not be saved: the server's storage is full or not writable. Nothing "
     "was lost; try the download again later, and tell your administrator if it keeps failing."
@@ -141,6 +145,7 @@ def acknowledgement_sign(
     ip_address: str | None,
     user_agent: str,
     course=None,
+    translation_shown: int | None = None,
 ) -> Certificate:
     """Record the learner's signature, complete their assignment for the current cycle and
     issue exactly one certificate. A second request (double click, two tabs, at the same
@@ -148,13 +153,15 @@ def acknowledgement_sign(
     per assignment and policy version. After a material change of the policies is published,
     someone who signed before signs the new version and gets a new certificate.
 
-    `course` is the course signed for (the first one when None). Raises CompletionRefused
+    `course` is the course signed for (the first one when None). `translation_shown` is the id
+    of the reviewed translation the signing page showed (None: the English alone); if another
+    one is in force now, the signer reads again before signing. Raises CompletionRefused
     when the user is not staff, has no assignment of the course in the current cycle, has not
     passed every quiz, did not confirm, or typed a name that does not match the roster.
     """
     from staff.selectors import learner_assignment, staff_for_user
     from training.models import CoursePage
-    from training.selectors import course_outline, course_revision
+    from training.selectors import course_outline, course_revision, reviewed_translation
 
     staff = staff_for_user(user=user)
     if staff is None:
@@ -182,6 +189,9 @@ def acknowledgement_sign(
         raise CompletionRefused(gettext(NOT_CONFIRMED))
     if not name_matches(typed=typed_name, first_name=staff.first_name, last_name=staff.last_name):
         raise CompletionRefused(gettext(NAME_MISMATCH) % {"expected": staff.full_name})
+    translation_now = reviewed_translation(course_id=course.pk)
+    if (translation_now.pk if translation_now else None) != translation_shown:
+        raise CompletionRefused(gettext(TRANSLATION_CHANGED))
 
     from .pdf import unprintable_characters
 
@@ -206,6 +216,7 @@ def acknowledgement_sign(
                 ip_address=ip_address,
                 user_agent=user_agent[:1000],
                 language=current_language(),
+                translation=translation_now,
             )
             certificate = Certificate.objects.create(
                 assignment=assignment,

@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from eupsite.parsing import number_from_request
+
 from . import selectors, services
 from .codes import code_normalise
 
@@ -22,7 +24,12 @@ def _client_ip(request) -> str | None:
 @require_http_methods(["GET", "POST"])
 def completion(request):
     from staff.selectors import staff_for_user
-    from training.selectors import course_for_request, policy_documents, source_documents
+    from training.selectors import (
+        course_for_request,
+        policy_documents,
+        reviewed_translation,
+        source_documents,
+    )
 
     course = course_for_request(request.GET.get("course"))
     if course is None:
@@ -41,6 +48,7 @@ def completion(request):
                 ip_address=_client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 course=course,
+                translation_shown=number_from_request(request.POST.get("translation")),
             )
         except services.CompletionRefused as exc:
             error = str(exc)
@@ -60,6 +68,8 @@ def completion(request):
             "policies": policy_documents(filenames=tuple(text.policies)) if text else [],
             "error": error,
             "typed_name": typed_name,
+            # The reviewed translation shown beside the English, which the signature records.
+            "translation": reviewed_translation(course_id=course.pk),
         },
         status=400 if error else 200,
     )

@@ -262,3 +262,25 @@ def demo_accounts_ensure() -> list[tuple[DemoAccount, bool]]:
             )
         results.append((account, created))
     return results
+
+
+def demo_translations_review() -> list:
+    """The demo district has read its course's translations: each newest version not yet
+    reviewed is marked reviewed by the demo district administrator, so the demo shows the
+    course in Spanish. A real district's administrator does this in Admin → Translations."""
+    from django.contrib.auth import get_user_model
+
+    from training.models import CourseTranslation
+    from training.services import course_translation_mark_reviewed
+
+    account = next(a for a in DEMO_ACCOUNTS if a.role == "district administrator")
+    reviewer = get_user_model().objects.get(username=account.username)
+    newest = {}
+    for version in CourseTranslation.objects.order_by("course_id", "language", "-number"):
+        newest.setdefault((version.course_id, version.language), version)
+    return [
+        version
+        for version in newest.values()
+        if version.reviewed_at is None
+        and course_translation_mark_reviewed(translation=version, user=reviewer)
+    ]

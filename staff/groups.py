@@ -47,6 +47,10 @@ GROUP_PERMISSIONS = {
         # signed before to acknowledge again).
         "training.view_policyversion",
         "training.change_policyversion",
+        # Read a new version of a course's translation beside the English and release it to
+        # learners.
+        "training.view_coursetranslation",
+        "training.review_coursetranslation",
     ],
     # HR keeps the roster: staff, locations, imports, invitations and the school-year cycles,
     # and follows everyone's completion. It does not revoke certificates.

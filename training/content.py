@@ -249,6 +249,8 @@ class CourseSpec:
     # Job titles the course is first assigned to (course.yaml's assign_to); empty: everyone.
     # Used when the course is created; afterwards the admin's assignment rules decide.
     assign_to: list[str] = field(default_factory=list)
+    # {language: {English text: translation}} from content/translations/ (translation_files).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def figures(self) -> dict:
         """Slides, words on them, questions, and minutes to read the slides."""
@@ -272,6 +274,7 @@ class CourseSpec:
             "sections": [{"slug": s.slug, **s.as_dict()} for s in self.sections],
             "policies": self.policy_texts,
             "acknowledgement": self.policy_versions,
+            "translations": self.translations,
         }
 
 
@@ -354,7 +357,7 @@ def read_course(content_dir: Path) -> CourseSpec:
             )
         )
     versions = read_policy_versions(content_dir, documents=known_documents)
-    return CourseSpec(
+    spec = CourseSpec(
         slug=slug,
         title=reader.text(data, "title", path=""),
         summary=reader.text(data, "summary", path="", optional=True),
@@ -365,6 +368,13 @@ def read_course(content_dir: Path) -> CourseSpec:
         policy_versions=versions,
         assign_to=assign_to,
     )
+    from .translation_files import read_catalogues, translation_languages
+
+    spec.translations = {
+        language: read_catalogues(spec, content_dir, language)
+        for language in translation_languages(content_dir)
+    }
+    return spec
 
 
 ACKNOWLEDGEMENT_DIR = "acknowledgement"
@@ -667,4 +677,8 @@ def write_course(spec: CourseSpec, content_dir: Path) -> list[Path]:
     for stale in sections_dir.glob("*.yaml"):
         if stale not in keep:
             stale.unlink()
+    from .translation_files import write_catalogues
+
+    for language, translations in spec.translations.items():
+        written += write_catalogues(spec, content_dir, language=language, translations=translations)
     return written

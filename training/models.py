@@ -362,3 +362,63 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return str(self.value)
+
+
+class CourseTranslation(models.Model):
+    """One version of a course's translation into one language: {English text: translation}
+    for every text a learner reads, as load_course read it from content/translations/. Learners
+    see the newest version an administrator has marked reviewed; until then, the English. The
+    English text governs: a translation helps a person understand what they sign."""
+
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="translations")
+    language = models.CharField(_("language"), max_length=10)
+    number = models.PositiveSmallIntegerField(_("version"))
+    messages = models.JSONField(_("translated texts"))
+    # How many texts the course had in English when this version was loaded: what it covers.
+    english_total = models.PositiveIntegerField(_("texts in English"))
+    loaded_at = models.DateTimeField(_("loaded"), default=timezone.now)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    # The reviewer's name as it was, kept if the account is later removed.
+    reviewer_name = models.CharField(_("reviewer"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["course", "language", "number"]
+        verbose_name = _("course translation")
+        permissions = [("review_coursetranslation", _("Can mark a course translation reviewed"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "language", "number"], name="course_translation_version_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="course_translation_version_from_1"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reviewed_at__isnull=True, reviewer_name="")
+                | models.Q(reviewed_at__isnull=False) & ~models.Q(reviewer_name=""),
+                name="course_translation_reviewed_by_someone",
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(language)s translation, version %(number)s") % {
+            "language": self.language_name,
+            "number": self.number,
+        }
+
+    @property
+    def language_name(self) -> str:
+        from django.utils.translation import get_language_info
+
+        return get_language_info(self.language)["name_translated"]
+
+    @property
+    def translated_total(self) -> int:
+        return len(self.messages)

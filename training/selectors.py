@@ -7,13 +7,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from eupsite.parsing import number_from_request
 
-from .models import CoursePage, SectionPage, SectionProgress, SlideView, SourceDocument
+from .models import (
+    CoursePage,
+    CourseTranslation,
+    SectionPage,
+    SectionProgress,
+    SlideView,
+    SourceDocument,
+)
 
 
 def slide_to_show(
@@ -431,3 +439,112 @@ def minutes_text(seconds: int | None) -> str:
     if minutes < 1:
         return gettext("under a minute")
     return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+
+
+def _base_language(language: str | None) -> str:
+    return (language or settings.LANGUAGE_CODE).split("-")[0].lower()
+
+
+def reviewed_translations(*, language: str) -> dict[int, CourseTranslation]:
+    """{course id: its newest reviewed translation into `language`}: what learners who chose
+    that language read. Kept in memory while the content stays as it is."""
+    from .content_cache import memoized
+
+    language = _base_language(language)
+
+    def build():
+        newest = {}
+        reviewed = CourseTranslation.objects.filter(language=language, reviewed_at__isnull=False)
+        for translation in reviewed.order_by("course_id", "-number"):
+            newest.setdefault(translation.course_id, translation)
+        return newest
+
+    return memoized(("reviewed_translations", language), build)
+
+
+def course_messages(*, language: str | None = None) -> dict[str, str]:
+    """{English text: translation} that learners reading `language` (default: the active one)
+    are shown, from every course's reviewed translation; empty for English."""
+    from django.utils.translation import get_language
+
+    from .content_cache import memoized
+
+    language = _base_language(language or get_language())
+    if language == _base_language(settings.LANGUAGE_CODE):
+        return {}
+
+    def build():
+        messages = {}
+        for translation in reviewed_translations(language=language).values():
+            messages.update(translation.messages)
+        return messages
+
+    return memoized(("course_messages", language), build)
+
+
+def reviewed_translation(*, course_id: int, language: str | None = None):
+    """The reviewed translation of the course a learner reading `language` is shown, if any."""
+    from django.utils.translation import get_language
+
+    language = _base_language(language or get_language())
+    if language == _base_language(settings.LANGUAGE_CODE):
+        return None
+    return reviewed_translations(language=language).get(course_id)
+
+
+def course_translation_versions() -> list[CourseTranslation]:
+    """Every version of every course's translation, newest first per course and language."""
+    return list(
+        CourseTranslation.objects.select_related("course")
+        .defer("messages")
+        .order_by("course__path", "language", "-number")
+    )
+
+
+@dataclass(frozen=True)
+class TranslationReviewRow:
+    english: str
+    translated: str
+    is_quote: bool
+    # New or different since the version learners read now: what the reviewer reads first.
+    changed: bool
+
+
+@dataclass(frozen=True)
+class TranslationReviewFile:
+    name: str
+    english_file: str
+    rows: list[TranslationReviewRow]
+
+
+def translation_review(*, translation: CourseTranslation) -> dict:
+    """A version of a translation beside the English it translates, file by file, as a
+    reviewer reads it: what is missing and what changed since the reviewed version."""
+    from .services import course_export
+    from .translation_files import course_catalogue_files
+
+    in_force = reviewed_translations(language=translation.language).get(translation.course_id)
+    before = in_force.messages if in_force and in_force.pk != translation.pk else None
+    files, missing, changed = [], 0, 0
+    for catalogue_file in course_catalogue_files(course_export(slug=translation.course.slug)):
+        rows, seen = [], set()
+        for message in catalogue_file.messages:
+            if message.msgid in seen:
+                continue
+            seen.add(message.msgid)
+            translated = translation.messages.get(message.msgid, "")
+            is_changed = before is not None and before.get(message.msgid) != translated
+            missing += not translated
+            changed += is_changed
+            rows.append(
+                TranslationReviewRow(message.msgid, translated, message.is_quote, is_changed)
+            )
+        files.append(TranslationReviewFile(catalogue_file.name, catalogue_file.english_file, rows))
+    return {
+        "translation": translation,
+        "in_force": in_force,
+        "files": files,
+        "total": sum(len(f.rows) for f in files),
+        "missing": missing,
+        "changed": changed if before is not None else None,
+    }

@@ -22,6 +22,7 @@ from staff.services import assignment_rule_add, assignment_rule_everyone
 from .content import SLIDE_FIELDS, ContentError, CourseSpec, SectionSpec, quiz_content
 from .models import (
     CoursePage,
+    CourseTranslation,
     PolicyVersion,
     SectionPage,
     SectionProgress,
@@ -29,6 +30,7 @@ from .models import (
     SourceDocument,
     policy_text,
 )
+from .translation_files import english_messages
 
 WAGTAIL_DEFAULT_HOME_TITLE = "Welcome to your new Wagtail site!"
 
@@ -188,7 +190,52 @@ def course_load(*, spec: CourseSpec, home: CoursePage | None = None) -> LoadRepo
             report.retired.append(page.slug)
     _order_sections(course, [s.slug for s in spec.sections])
     policy_versions_load(course=course, versions=spec.policy_versions, report=report)
+    english_total = len(english_messages(spec))
+    for language, translations in spec.translations.items():
+        version, created = course_translation_load(
+            course=course, language=language, messages=translations, english_total=english_total
+        )
+        if created:
+            report.created.append(
+                f"{version} "
+                "(learners see it once an administrator marks it reviewed)"
+            )
     return report
+
+
+def course_translation_load(
+    *, course: CoursePage, language: str, messages: dict[str, str], english_total: int
+) -> tuple[CourseTranslation, bool]:
+    """The course's newest translation into `language`, or a new version of it when the texts
+    differ (a new version waits for review; the reviewed one stays what learners see)."""
+    latest = course.translations.filter(language=language).order_by("-number").first()
+    if latest is not None and latest.messages == messages:
+        return latest, False
+    version = CourseTranslation.objects.create(
+        course=course,
+        language=language,
+        number=latest.number + 1 if latest else 1,
+        messages=messages,
+        english_total=english_total,
+    )
+    return version, True
+
+
+@transaction.atomic
+def course_translation_mark_reviewed(*, translation: CourseTranslation, user) -> bool:
+    """Record that `user` reviewed this version: from now on learners who choose its language
+    read it. False (and nothing changes) if it was already reviewed."""
+    from .content_cache import content_version_bump
+
+    updated = CourseTranslation.objects.filter(pk=translation.pk, reviewed_at=None).update(
+        reviewed_at=timezone.now(),
+        reviewed_by=user,
+        reviewer_name=user.get_full_name() or user.get_username(),
+    )
+    if updated:
+        content_version_bump()
+        translation.refresh_from_db()
+    return bool(updated)
 
 
 # Hook name: the app that keeps signatures (certificates) registers fn() -> its
@@ -440,7 +487,7 @@ def course_export(*, slug: str | None = None) -> CourseSpec:
         {"file": d.filename, "title": d.title} | ({"origin": d.origin} if d.origin else {})
         for d in documents
     ]
-    return CourseSpec(
+    spec = CourseSpec(
         slug=course.slug,
         title=course.title,
         summary=course.summary,
@@ -449,3 +496,10 @@ def course_export(*, slug: str | None = None) -> CourseSpec:
         policy_texts={d.filename: d.text for d in documents if d.text},
         policy_versions=[policy_version_as_dict(v) for v in course.policy_versions.all()],
     )
+    # Each language's newest version, reviewed or not, with the texts the course still has.
+    english = english_messages(spec)
+    for translation in course.translations.order_by("language", "number"):
+        spec.translations[translation.language] = {
+            text: translated for text, translated in translation.messages.items() if text in english
+        }
+    return spec

@@ -30,5 +30,7 @@ def policy_document(request, slug: str):
             "document": document,
             "parts": policy_sections(policy_blocks(document.text)),
             "documents": selectors.policy_documents(),
+            # Whose translation the page is read in, for the note that the English governs.
+            "course": selectors.primary_course(),
         },
     )

@@ -1,7 +1,12 @@
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from eupsite.permissions import PermissionMenuItem
+
+from . import admin_views
 from .models import SourceDocument
 
 
@@ -15,3 +20,26 @@ class SourceDocumentViewSet(SnippetViewSet):
 
 
 register_snippet(SourceDocumentViewSet)
+
+
+@hooks.register("register_admin_urls")
+def translation_admin_urls():
+    return [
+        path("translations/", admin_views.translations, name="translations"),
+        path(
+            "translations/<int:pk>/review/",
+            admin_views.translation_review,
+            name="translation_review",
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def translations_menu_item():
+    return PermissionMenuItem(
+        _("Translations"),
+        reverse("translations"),
+        icon_name="globe",
+        order=660,
+        permission=admin_views.REVIEW_PERMISSION,
+    )

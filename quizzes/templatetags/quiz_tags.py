@@ -5,9 +5,13 @@ register = template.Library()
 
 @register.filter
 def choice_texts(item, choice_ids) -> list[str]:
-    """The texts of the given choice ids, as the attempt showed them."""
+    """The texts of the given choice ids, as the attempt showed them, in the reader's language
+    where the course's reviewed translation has them."""
+    from training.selectors import course_messages
+
+    translated = course_messages()
     texts = {c["id"]: c["text"] for c in item.shown["choices"]}
-    return [texts[i] for i in choice_ids or [] if i in texts]
+    return [translated.get(texts[i], texts[i]) for i in choice_ids or [] if i in texts]
 
 
 @register.filter

@@ -42,3 +42,51 @@ def source_links(value, documents: dict, quote_field: str = "") -> list[dict]:
             }
         )
     return links
+
+
+@register.filter
+def course_text(value):
+    """A text of the course in the learner's language: the reviewed translation, or the English
+    marked as English (lang="en") where there is none yet. English pages get it unchanged."""
+    from django.utils.html import format_html
+    from django.utils.translation import get_language
+
+    from training.selectors import course_messages
+
+    if not value or (get_language() or "en").startswith("en"):
+        return value
+    translated = course_messages().get(str(value))
+    if translated:
+        return translated
+    return format_html('<span lang="en">{}</span>', value)
+
+
+@register.filter
+def course_text_plain(value):
+    """course_text for an attribute or a page title, where no markup may go."""
+    from training.selectors import course_messages
+
+    return course_messages().get(str(value), value) if value else value
+
+
+@register.filter
+def course_translation(value) -> str:
+    """The translation shown beneath the policy's own words; empty on English pages."""
+    from training.selectors import course_messages
+
+    return course_messages().get(str(value), "") if value else ""
+
+
+@register.inclusion_tag("training/includes/translation_notice.html", takes_context=True)
+def translation_notice(context, course, english_url=""):
+    """On a course page read in another language than English: that it is a translation and
+    the English governs, or that the English is shown until a translation is reviewed."""
+    from django.utils.translation import get_language
+
+    from training.selectors import reviewed_translation
+
+    language = (get_language() or "en").split("-")[0]
+    if language == "en" or course is None:
+        return {"notice": ""}
+    translated = reviewed_translation(course_id=course.pk, language=language) is not None
+    return {"notice": "translated" if translated else "pending", "english_url": english_url}

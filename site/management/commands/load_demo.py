@@ -1,7 +1,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from eupsite.demo import DEMO_TOTP_SECRET, demo_accounts_ensure, demo_staff_ensure
+from eupsite.demo import (
+    DEMO_TOTP_SECRET,
+    demo_accounts_ensure,
+    demo_staff_ensure,
+    demo_translations_review,
+)
 
 
 class Command(BaseCommand):
@@ -22,9 +27,15 @@ class Command(BaseCommand):
             )
         results = demo_accounts_ensure()
         staff = demo_staff_ensure()
+        reviewed = demo_translations_review()
         if verbosity:
             new = sum(created for _, created in results)
             self.stdout.write(f"Demo accounts: {new} created, {len(results) - new} already there.")
+            for version in reviewed:
+                self.stdout.write(
+                    f"{version}: marked reviewed by the demo district administrator (a "
+                    "district's own administrator does this in Admin → Translations)."
+                )
             self.stdout.write("")
             self.stdout.write("  Site:   http://127.0.0.1:8000/")
             self.stdout.write("  Admin:  http://127.0.0.1:8000/admin/")
