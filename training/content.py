@@ -251,6 +251,8 @@ class CourseSpec:
     assign_to: list[str] = field(default_factory=list)
     # {language: {English text: translation}} from content/translations/ (translation_files).
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    # What a translator should settle in those catalogues (translation_files.CatalogueNote).
+    translation_notes: list = field(default_factory=list)
 
     def figures(self) -> dict:
         """Slides, words on them, questions, and minutes to read the slides."""
@@ -371,7 +373,7 @@ def read_course(content_dir: Path) -> CourseSpec:
     from .translation_files import read_catalogues, translation_languages
 
     spec.translations = {
-        language: read_catalogues(spec, content_dir, language)
+        language: read_catalogues(spec, content_dir, language, notes=spec.translation_notes)
         for language in translation_languages(content_dir)
     }
     return spec

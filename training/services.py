@@ -197,8 +197,7 @@ def course_load(*, spec: CourseSpec, home: CoursePage | None = None) -> LoadRepo
         )
         if created:
             report.created.append(
-                f"{version} "
-                "(learners see it once an administrator marks it reviewed)"
+                f"{version} (learners see it once an administrator marks it reviewed)"
             )
     return report
 

@@ -141,42 +141,54 @@ def translation_languages(content_dir: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.rglob("*.po")))
 
 
-def read_catalogues(spec: CourseSpec, content_dir: Path, language: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class CatalogueNote:
+    """Something in a catalogue a translator should settle; loading goes on without it."""
+
+    where: str  # file and line
+    problem: str
+    msgid: str
+
+    def __str__(self):
+        return f'{self.where}: {self.problem} ("{self.msgid[:60]}")'
+
+
+STALE = "the English text is no longer in the course, so this translation is not used"
+CONFLICT = "translated differently from the first place this English text appears"
+
+
+def read_catalogues(
+    spec: CourseSpec, content_dir: Path, language: str, *, notes: list | None = None
+) -> dict[str, str]:
     """{English: translation} from the language's catalogues; empty and fuzzy messages are
-    left out (shown in English until translated). Raises ContentError, naming the file and
-    line, for a catalogue that cannot be read, a message the course no longer has, or one
-    English text translated two ways."""
+    left out (shown in English until translated). Raises ContentError, naming the file, for a
+    catalogue that cannot be read.
+
+    A translation whose English the course no longer has (the English was edited) is not
+    used; `export_course` drops it and adds the new English. The same English in two files (a
+    slide quoting a policy) is shown with the first translation in course order. `notes`, when
+    given, collects both, for load_course to print and the catalogue test to refuse."""
     folder = catalogue_folder(content_dir, language)
+    notes = notes if notes is not None else []
     known = english_messages(spec)
     translated: dict[str, str] = {}
-    first_seen: dict[str, str] = {}
-    for path in sorted(folder.rglob("*.po")):
+    in_course_order = [folder / f.name for f in course_catalogue_files(spec)]
+    others = sorted(set(folder.rglob("*.po")) - set(in_course_order))
+    for path in [p for p in in_course_order if p.is_file()] + others:
         try:
             catalogue = polib.pofile(str(path), encoding="utf-8")
         except (OSError, ValueError) as exc:
             raise ContentError(path, f"not a gettext catalogue that can be read: {exc}") from exc
         for entry in catalogue:
-            if entry.obsolete:
+            if entry.obsolete or not entry.msgstr.strip() or entry.fuzzy:
                 continue
-            where = f"{path.name}, line {entry.linenum}"
+            where = f"{path.relative_to(folder.parent)}, line {entry.linenum}"
             if entry.msgid not in known:
-                raise ContentError(
-                    path,
-                    f"line {entry.linenum}: this English text is not in the course "
-                    f'("{entry.msgid[:60]}"). It changed after it was translated: run '
-                    "`manage.py export_course`, which drops it and adds the new text, then "
-                    "translate that.",
-                )
-            if not entry.msgstr.strip() or entry.fuzzy:
-                continue
-            if entry.msgid in translated and translated[entry.msgid] != entry.msgstr:
-                raise ContentError(
-                    path,
-                    f"line {entry.linenum}: translated differently in {first_seen[entry.msgid]}; "
-                    "the same English text needs the same translation everywhere.",
-                )
-            translated[entry.msgid] = entry.msgstr
-            first_seen.setdefault(entry.msgid, where)
+                notes.append(CatalogueNote(where, STALE, entry.msgid))
+            elif entry.msgid not in translated:
+                translated[entry.msgid] = entry.msgstr
+            elif translated[entry.msgid] != entry.msgstr:
+                notes.append(CatalogueNote(where, CONFLICT, entry.msgid))
     return translated
 
 

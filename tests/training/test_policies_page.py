@@ -16,7 +16,7 @@ def test_the_policies_page_renders_each_document_in_full(client, course, course_
         document = SourceDocument.objects.get(filename=source["file"])
         assert f'href="/policies/{document.slug}/"' in index
         html = unescape(client.get(f"/policies/{document.slug}/").content.decode())
-        assert f"<h1>{document.title}</h1>" in html
+        assert f'<h1 lang="en">{document.title}</h1>' in html
         assert source["origin"] in html
         for block in policy_blocks(course_spec.policy_texts[source["file"]]):
             assert block.text in html, (source["file"], block.text[:60])
@@ -58,7 +58,7 @@ def test_the_acknowledgement_names_the_board_and_links_the_policies(
     assert "Board Of Education Manager of Information Technology or Personnel Department" in html
     assert "the City has" not in html and "the City's" not in html and "574" not in html
     for document in SourceDocument.objects.filter(filename__in=text.policies):
-        assert f'<a href="/policies/{document.slug}/">{document.title}</a>' in html
+        assert f'<a href="/policies/{document.slug}/" lang="en">{document.title}</a>' in html
     assert len(text.policies) == 5
 
 

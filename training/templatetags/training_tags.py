@@ -78,7 +78,7 @@ def course_translation(value) -> str:
 
 
 @register.inclusion_tag("training/includes/translation_notice.html", takes_context=True)
-def translation_notice(context, course, english_url=""):
+def translation_notice(context, course):
     """On a course page read in another language than English: that it is a translation and
     the English governs, or that the English is shown until a translation is reviewed."""
     from django.utils.translation import get_language
@@ -89,4 +89,4 @@ def translation_notice(context, course, english_url=""):
     if language == "en" or course is None:
         return {"notice": ""}
     translated = reviewed_translation(course_id=course.pk, language=language) is not None
-    return {"notice": "translated" if translated else "pending", "english_url": english_url}
+    return {"notice": "translated" if translated else "pending"}

@@ -37,6 +37,13 @@ class Command(BaseCommand):
                         self.stdout.write(
                             f"{spec.title}: read {len(spec.sections)} sections from {folder}."
                         )
+                    for note in spec.translation_notes:
+                        self.stderr.write(self.style.WARNING(f"Translation: {note}"))
+                    if spec.translation_notes:
+                        self.stderr.write(
+                            "Run `manage.py export_course` to bring the catalogues up to date "
+                            "with the English; the rest of the translation loads as it is."
+                        )
                     report = course_load(spec=spec, home=home)
                     if home is None:
                         from training.models import CoursePage
