@@ -17,8 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 from eupsite.audit import audit
 from eupsite.files import safe_filename
@@ -35,23 +34,27 @@ logger = logging.getLogger(__name__)
 # The audit trail's name for revoking (registered in wagtail_hooks).
 REVOKE_ACTION = "eup.certificate.revoke"
 
-NOT_STAFF = N_("Your account is not on the staff roster, so there is no training to complete.")
-NO_ASSIGNMENT = N_("You have no training assigned for this school year.")
-NOT_ALL_PASSED = N_("Pass every section's quiz before you sign the acknowledgement.")
-NO_POLICY_TEXT = N_(
+NOT_STAFF = gettext_noop(
+    "Your account is not on the staff roster, so there is no training to complete."
+)
+NO_ASSIGNMENT = gettext_noop("You have no training assigned for this school year.")
+NOT_ALL_PASSED = gettext_noop("Pass every section's quiz before you sign the acknowledgement.")
+NO_POLICY_TEXT = gettext_noop(
     "The acknowledgement text is not loaded yet, so it cannot be signed. Tell your "
     "administrator (manage.py load_course loads it)."
 )
-NOT_CONFIRMED = N_("Tick the box to confirm that you have read and agree to the acknowledgement.")
-NAME_MISMATCH = N_(
+NOT_CONFIRMED = gettext_noop(
+    "Tick the box to confirm that you have read and agree to the acknowledgement."
+)
+NAME_MISMATCH = gettext_noop(
     'The name you typed does not match the name on the staff roster ("%(expected)s"). Type your '
     "full name as it appears there; if the roster is wrong, ask your administrator to correct it."
 )
-TRANSLATION_CHANGED = N_(
+TRANSLATION_CHANGED = gettext_noop(
     "The translation of the acknowledgement changed while you were reading it. Read it again "
     "below, then sign."
 )
-PDF_UNAVAILABLE = N_(
+PDF_UNAVAILABLE = gettext_noop(
     "The certificate could not be saved: the server's storage is full or not writable. Nothing "
     "was lost; try the download again later, and tell your administrator if it keeps failing."
 )
@@ -357,7 +360,7 @@ def certificates_zip(*, certificates: list[Certificate]) -> bytes:
 # --- publishing a new version of the acknowledgement ----------------------------------------
 
 PUBLISH_ACTION = "eup.policy_version.publish"
-ALREADY_PUBLISHED = N_("Version %(number)s is published already.")
+ALREADY_PUBLISHED = gettext_noop("Version %(number)s is published already.")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -9,7 +10,14 @@ def choice_texts(item, choice_ids) -> list[str]:
     where the course's reviewed translation has them."""
     from training.selectors import course_messages
 
-    translated = course_messages()
+    if item.shown.get("type") == "true_false":
+        # The product's own words, not the course's: the interface's catalogue has them.
+        translated = {
+            "True": pgettext("answer to a true or false question", "True"),
+            "False": pgettext("answer to a true or false question", "False"),
+        }
+    else:
+        translated = course_messages()
     texts = {c["id"]: c["text"] for c in item.shown["choices"]}
     return [translated.get(texts[i], texts[i]) for i in choice_ids or [] if i in texts]
 
