@@ -1,7 +1,8 @@
-"""A learner whose browser asks for Spanish goes from sign-in through a section and its quiz to
-signing and the certificate, all in Spanish (the interface; the course's Spanish text is a later
-step), and the records say Spanish. The page watch fails on any CSP violation or console error.
-Set SCREENSHOT_DIR to keep the pages and the certificate."""
+"""The district administrator reads the course's Spanish translation beside the English and
+marks it reviewed; then a learner whose browser asks for Spanish goes from sign-in through every
+section and its quiz to signing and the certificate, all in Spanish (interface and course), and
+the records say Spanish and which translation was shown. The page watch fails on any CSP
+violation or console error. Set SCREENSHOT_DIR to keep the pages and the certificate."""
 
 import io
 import os
@@ -13,10 +14,18 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from certificates.models import Acknowledgement, Certificate
+from eupsite.demo import DEMO_ACCOUNTS, demo_accounts_ensure
 from quizzes.models import Attempt
-from training.models import SectionPage
+from training.models import CourseTranslation, SectionPage
+from training.selectors import course_messages
 
-from .conftest import serious_axe_violations, sign_in_as_the_demo_learner, watch_context
+from .conftest import (
+    axe_check_admin_pages,
+    pass_second_factor,
+    serious_axe_violations,
+    sign_in_as_the_demo_learner,
+    watch_context,
+)
 from .test_quiz_e2e import wanted_answers
 
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
@@ -32,9 +41,38 @@ def es(text: str) -> str:
         return translation.gettext(text)
 
 
+def review_the_spanish_translation(browser, live_server):
+    """The district administrator, in English, reads version 1 and marks it reviewed."""
+    demo_accounts_ensure()
+    account = next(a for a in DEMO_ACCOUNTS if a.role == "district administrator")
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
+    problems = watch_context(context)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Work e-mail or employee id").fill(account.username)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    pass_second_factor(page, account.username)
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_role("link", name="Translations").click()
+    page.get_by_role("link", name="Read and review").click()
+    expect(
+        page.get_by_role("cell", name="Políticas de Uso Electrónico", exact=True).first
+    ).to_be_visible()
+    keep(page, "translation-review")
+    page.get_by_role("button", name="Mark version 1 reviewed").click()
+    expect(page.get_by_text("shown to learners")).to_be_visible()
+    axe_check_admin_pages(context, problems)
+    assert problems.problems == [], "\n".join(problems.problems)
+    context.close()
+    assert CourseTranslation.objects.get().reviewer_name == "Ada Admin"
+
+
 def test_a_spanish_reader_signs_in_takes_the_training_and_gets_a_spanish_certificate(
     browser, live_server, live_course
 ):
+    review_the_spanish_translation(browser, live_server)
+    spanish = course_messages(language="es")
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="es-MX")
     problems = watch_context(context)
     page = context.new_page()
@@ -49,9 +87,13 @@ def test_a_spanish_reader_signs_in_takes_the_training_and_gets_a_spanish_certifi
     keep(page, "course")
 
     sections = list(SectionPage.objects.order_by("path"))
-    page.get_by_role("link", name=sections[0].title).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(spanish["Electronic Use Policies"])
+    page.get_by_role("link", name=spanish[sections[0].title]).first.click()
     for section in sections:
-        expect(page.locator(".player__title")).to_have_text(section.title)
+        expect(page.locator(".player__title")).to_have_text(spanish[section.title])
+        expect(page.locator(".slide__heading")).to_have_text(
+            spanish[section.body[0].value["heading"]]
+        )
         for _ in range(section.slide_count - 1):
             page.locator('.player__nav [data-key="ArrowRight"]').click()
         page.get_by_role("link", name=es("Take the quiz")).click()
@@ -88,10 +130,13 @@ def test_a_spanish_reader_signs_in_takes_the_training_and_gets_a_spanish_certifi
     for label in ["Certificate of Completion", "This certifies that", "Completed on"]:
         assert es(label) in text, f"{es(label)!r} is not on the certificate: {text[:300]}"
     assert "María O'Neil-Núñez" in text
+    assert spanish["Electronic Use Policies"] in text
 
     # What was shown is on the record.
     assert set(Attempt.objects.values_list("language", flat=True)) == {"es"}
-    assert Acknowledgement.objects.get().language == "es"
+    acknowledgement = Acknowledgement.objects.get()
+    assert acknowledgement.language == "es"
+    assert acknowledgement.translation == CourseTranslation.objects.get()
 
     page.goto(f"{live_server.url}/certificates/verify/")
     page.fill("#id_code", Certificate.objects.get().code)
