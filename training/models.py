@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
@@ -17,6 +18,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from eupsite.district_time import long_date_format
 from eupsite.parsing import number_from_request
 
 from .blocks import SlideStreamBlock
@@ -332,7 +334,7 @@ class PolicyVersion(models.Model):
     def __str__(self):
         return _("Version %(number)s, in effect from %(date)s") % {
             "number": self.number,
-            "date": self.effective_on.strftime("%B %-d, %Y"),
+            "date": date_format(self.effective_on, long_date_format()),
         }
 
     @property

@@ -66,7 +66,7 @@ def test_the_downloads_page_and_the_file_ready_email_give_the_district_day(
         run_tasks()
 
     page = client.get("/admin/downloads/").content.decode()
-    assert "Dec 13, 2026, 11:30 p.m." in page
+    assert "Dec 13, 2026, 11:30 PM" in page  # the admin's short date and time
     ready = next(m for m in mail.outbox if m.to == [user.email])
     assert "asked for on Dec 13, 2026, 11:30 p.m." in ready.body
     # Kept for a week from when it was finished (11:31 p.m. on the 13th): until the 20th.
