@@ -42,9 +42,15 @@ ACKNOWLEDGEMENT_LINE = (
 
 def acknowledgement_title(certificate: Certificate) -> tuple[str, int | str]:
     """(title, version) of the text the certificate's holder signed."""
-    version = certificate.acknowledgement.policy_version
+    acknowledgement = certificate.acknowledgement
+    version = acknowledgement.policy_version
     if version is None:
         return "Acknowledgement of Receipt of the Electronic Mail Use Policy", 1
+    if acknowledgement.translation is not None:
+        # The title as the signer read it: the translation shown to them, not today's.
+        return acknowledgement.translation.messages.get(
+            version.title, version.title
+        ), version.number
     return version.title, version.number
 
 

@@ -63,6 +63,10 @@ def account_language_set(*, user, language: str) -> None:
     UserProfile.objects.update_or_create(user=user, defaults={"preferred_language": language})
 
 
+# Wagtail's Account page, where a person sets the language of their account too.
+ADMIN_ACCOUNT_VIEW = "wagtailadmin_account"
+
+
 class AccountLanguageMiddleware:
     """After LocaleMiddleware and authentication: a signed-in person's own choice of language
     wins over their browser's."""
@@ -76,7 +80,23 @@ class AccountLanguageMiddleware:
         if chosen and chosen != request.LANGUAGE_CODE:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            session is not None
+            and request.method == "POST"
+            and getattr(request.resolver_match, "url_name", None) == ADMIN_ACCOUNT_VIEW
+            and response.status_code == 302
+            and request.user.is_authenticated
+        ):
+            # The admin's Account page saved the account's language: this session follows it
+            # now, not at the next sign-in (the profile is read afresh: the view changed it).
+            from wagtail.users.models import UserProfile
+
+            saved = UserProfile.objects.filter(user=request.user).values_list(
+                "preferred_language", flat=True
+            )
+            session[SESSION_LANGUAGE_KEY] = supported_language(saved.first()) or ""
+        return response
 
 
 @receiver(user_logged_in)

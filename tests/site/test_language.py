@@ -2,6 +2,7 @@
 switcher's choice, remembered in the browser and, once signed in, on their account."""
 
 import pytest
+from django.db.models.fields.files import FieldFile
 from django.test import Client
 from django.utils import translation
 from wagtail.users.models import UserProfile
@@ -91,3 +92,25 @@ def test_a_signed_in_persons_choice_is_kept_on_their_account_and_follows_them(
     # Choosing English again there changes the account back.
     elsewhere.post("/language/", {"language": "en", "next": "/"})
     assert UserProfile.get_for_user(learner).preferred_language == "en"
+
+
+def test_a_language_set_on_the_admin_account_page_applies_at_once(admin_client, admin_user):
+    """Wagtail's Account page sets the same account language: this session follows it at once,
+    not at the next sign-in."""
+    page = admin_client.get("/admin/account/")
+    form = page.context["panels_by_tab"]
+    data = {}
+    for panels in form.values():
+        for panel in panels:
+            for field in panel.get_form():
+                try:
+                    value = field.value()
+                except ValueError:  # the avatar: no file
+                    continue
+                if value not in (None, False) and not isinstance(value, FieldFile):
+                    data[field.html_name] = value
+    data |= {"name_email-first_name": "Ada", "name_email-last_name": "Admin"}
+    data["locale-preferred_language"] = "es"
+    response = admin_client.post("/admin/account/", data)
+    assert response.status_code == 302
+    assert page_language(admin_client.get("/policies/")) == "es"

@@ -78,15 +78,18 @@ def course_translation(value) -> str:
 
 
 @register.inclusion_tag("training/includes/translation_notice.html", takes_context=True)
-def translation_notice(context, course):
+def translation_notice(context, course=None):
     """On a course page read in another language than English: that it is a translation and
     the English governs, or that the English is shown until a translation is reviewed."""
     from django.utils.translation import get_language
 
-    from training.selectors import reviewed_translation
+    from training.selectors import reviewed_translation, reviewed_translations
 
     language = (get_language() or "en").split("-")[0]
-    if language == "en" or course is None:
+    if language == "en":
         return {"notice": ""}
-    translated = reviewed_translation(course_id=course.pk, language=language) is not None
+    if course is None:  # a page of a section's quiz: the course's translation is the one
+        translated = bool(reviewed_translations(language=language))
+    else:
+        translated = reviewed_translation(course_id=course.pk, language=language) is not None
     return {"notice": "translated" if translated else "pending"}
