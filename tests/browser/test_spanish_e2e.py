@@ -94,6 +94,12 @@ def test_a_spanish_reader_signs_in_takes_the_training_and_gets_a_spanish_certifi
         expect(page.locator(".slide__heading")).to_have_text(
             spanish[section.body[0].value["heading"]]
         )
+        if section is sections[0]:
+            # A rule slide: the policy's own words in English, marked so, the translation below.
+            expect(page.locator('blockquote[lang="en"]')).to_be_visible()
+            expect(page.locator(".policy-quote__translation")).to_be_visible()
+            assert serious_axe_violations(page) == []
+            keep(page, "slide")
         for _ in range(section.slide_count - 1):
             page.locator('.player__nav [data-key="ArrowRight"]').click()
         page.get_by_role("link", name=es("Take the quiz")).click()
@@ -108,6 +114,9 @@ def test_a_spanish_reader_signs_in_takes_the_training_and_gets_a_spanish_certifi
             keep(page, "quiz")
         page.get_by_role("button", name=es("Submit my answers")).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(es("You passed"))
+        if section is sections[0]:
+            assert serious_axe_violations(page) == []
+            keep(page, "result")
         if section is not sections[-1]:
             next_section = es("Next section: %(title)s").split("%(title)s")[0]
             page.get_by_role("link", name=re.compile("^" + re.escape(next_section))).click()
@@ -115,6 +124,20 @@ def test_a_spanish_reader_signs_in_takes_the_training_and_gets_a_spanish_certifi
     page.get_by_role("link", name=es("Sign the acknowledgement")).click()
     assert serious_axe_violations(page) == []
     keep(page, "acknowledgement")
+    # The English text, which governs, is one click away.
+    english = page.locator(".acknowledgement__english")
+    expect(english.locator('div[lang="en"]')).to_be_hidden()
+    english.locator("summary").click()
+    expect(english.locator('div[lang="en"] h3')).to_be_visible()
+    # A policy the acknowledgement lists, in Spanish with each English block beneath.
+    link = page.get_by_role("link", name="City of Waterbury Electronic Mail Use Policy")
+    policy = context.new_page()
+    policy.goto(live_server.url + link.get_attribute("href"))
+    policy.wait_for_load_state()
+    expect(policy.locator(".policy__original").first).to_be_visible()
+    assert serious_axe_violations(policy) == []
+    keep(policy, "policy")
+    policy.close()
     page.fill("#id_typed_name", "María O'Neil-Núñez")
     page.check("#id_confirm")
     page.get_by_role("button", name=es("Sign and complete my training")).click()
