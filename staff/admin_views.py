@@ -40,7 +40,9 @@ class RosterUploadForm(forms.Form):
         label=_("Roster file: HR's CSV or a OneRoster 1.2 zip"),
         help_text=_(
             "HR's CSV has the columns employee_id, first_name, last_name, email, location, "
-            "job_title, hire_date, active (any order; comma or semicolon separated; UTF-8). "
+            "job_title, hire_date, active (any order; comma or semicolon separated; UTF-8), "
+            "and may have language (en or es: the language of the person's e-mails and "
+            "pages until they choose their own). "
             "A OneRoster 1.2 zip, as your student information system exports it, holds "
             "manifest.csv, users.csv, orgs.csv and roles.csv; its students are ignored."
         ),

@@ -36,6 +36,20 @@ REQUIRED_COLUMNS = [
     "hire_date",
     "active",
 ]
+# Read when the file has it; a file without it leaves each account's language as it is.
+LANGUAGE_COLUMN = "language"
+# How HR's systems write a language, in either language: the code the site keeps.
+LANGUAGE_WORDS = {
+    "en": "en",
+    "english": "en",
+    "inglés": "en",
+    "ingles": "en",
+    "es": "es",
+    "spanish": "es",
+    "español": "es",
+    "espanol": "es",
+    "": "",
+}
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 TRUE_WORDS = {"yes", "y", "true", "1", "active"}
 FALSE_WORDS = {"no", "n", "false", "0", "inactive"}
@@ -61,9 +75,15 @@ class RosterRow:
     # When the source system last changed this person (OneRoster's dateLastModified, the
     # latest of their user, role and org records); None for HR's CSV, which has no such date.
     modified_at: datetime | None = None
+    # The language of the person's e-mails and pages ("en", "es"; "" for the browser's), or
+    # None when the file has no language column.
+    language: str | None = None
 
     def values(self) -> dict:
-        return {name: getattr(self, name) for name in COMPARED_FIELDS}
+        values = {name: getattr(self, name) for name in COMPARED_FIELDS}
+        if self.language is not None:
+            values[LANGUAGE_COLUMN] = self.language
+        return values
 
 
 @dataclass(frozen=True)
@@ -192,6 +212,8 @@ def read_rows(text: str) -> tuple[list[RosterRow], list[Rejection], list[tuple[i
             f"its first line must name the columns {', '.join(REQUIRED_COLUMNS)}."
         )
     index = {name: header.index(name) for name in REQUIRED_COLUMNS}
+    if LANGUAGE_COLUMN in header:
+        index[LANGUAGE_COLUMN] = header.index(LANGUAGE_COLUMN)
 
     rows: list[RosterRow] = []
     rejected: list[Rejection] = []
@@ -296,6 +318,15 @@ def _check_row(line: int, cells: dict[str, str]) -> tuple[RosterRow | None, Reje
     word = cells["active"].lower()
     if word not in TRUE_WORDS | FALSE_WORDS:
         return reject("active", f'"{cells["active"]}" is not yes or no')
+    language = None
+    if LANGUAGE_COLUMN in cells:
+        language = LANGUAGE_WORDS.get(cells[LANGUAGE_COLUMN].lower())
+        if language is None:
+            return reject(
+                LANGUAGE_COLUMN,
+                f'"{cells[LANGUAGE_COLUMN]}" is not a language the site offers: write en '
+                "(English) or es (Spanish), or leave it empty for the person's browser's",
+            )
     return (
         RosterRow(
             line=line,
@@ -307,6 +338,7 @@ def _check_row(line: int, cells: dict[str, str]) -> tuple[RosterRow | None, Reje
             job_title=cells["job_title"],
             hire_date=hire_date,
             active=word in TRUE_WORDS,
+            language=language,
         ),
         None,
     )
@@ -321,7 +353,7 @@ def _parse_date(value: str) -> date | None:
     return None
 
 
-def _staff_values(staff: Staff, location_names: dict[int, str]) -> dict:
+def _staff_values(staff: Staff, location_names: dict[int, str], languages: dict) -> dict:
     return {
         "first_name": staff.first_name,
         "last_name": staff.last_name,
@@ -330,7 +362,15 @@ def _staff_values(staff: Staff, location_names: dict[int, str]) -> dict:
         "job_title": staff.job_title,
         "hire_date": staff.hire_date,
         "active": staff.is_active,
+        LANGUAGE_COLUMN: languages.get(staff.user_id, ""),
     }
+
+
+def account_languages() -> dict[int, str]:
+    """{user id: the language chosen for the account} (Wagtail's user profile)."""
+    from wagtail.users.models import UserProfile
+
+    return dict(UserProfile.objects.values_list("user_id", "preferred_language"))
 
 
 def roster_plan(data: bytes, *, deactivate_missing: bool = False) -> RosterPlan:
@@ -366,6 +406,8 @@ def rows_plan(
     emails_in_file = {row.employee_id: row.email for row in rows}
     logins = _logins_named(rows)
     usernames_in_file = {row.employee_id: row.email or row.employee_id for row in rows}
+    # Read only for a file with a language column: others leave the accounts' languages be.
+    languages = account_languages() if any(r.language is not None for r in rows) else {}
     for row in rows:
         staff = existing.get(row.employee_id)
         if staff is None and row.employee_id in never_new:
@@ -415,9 +457,9 @@ def rows_plan(
             if login is not None:
                 plan.linked_logins.append(row)
             continue
-        current = _staff_values(staff, location_names)
+        current = _staff_values(staff, location_names, languages)
         wanted = row.values()
-        changed = [name for name in COMPARED_FIELDS if current[name] != wanted[name]]
+        changed = [name for name in wanted if current[name] != wanted[name]]
         if changed:
             plan.updated.append((row, staff, changed))
             plan.before[row.employee_id] = current

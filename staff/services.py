@@ -186,6 +186,19 @@ def roster_apply(
         changed_staff.append(staff)
         if staff.user_id:
             renamed_users.append((staff.user_id, row))
+    # The language HR's file gives each new person, and each one whose language it changed.
+    _account_languages_set(
+        {
+            user_ids[row.employee_id]: row.language
+            for row in plan.new
+            if row.language is not None and user_ids.get(row.employee_id)
+        }
+        | {
+            staff.user_id: row.language
+            for row, staff, changed in plan.updated
+            if "language" in changed and staff.user_id
+        }
+    )
     Staff.objects.bulk_update(
         changed_staff,
         [
@@ -220,6 +233,24 @@ def roster_apply(
         new_locations=new_locations,
         unchanged=len(plan.unchanged),
         rejected=len(plan.rejected),
+    )
+
+
+def _account_languages_set(languages: dict[int, str]) -> None:
+    """Set each account's language ({user id: "en", "es" or "" for the browser's}), the same
+    setting the switcher and the admin's Account page change, in one statement."""
+    from wagtail.users.models import UserProfile
+
+    if not languages:
+        return
+    UserProfile.objects.bulk_create(
+        [
+            UserProfile(user_id=user_id, preferred_language=code)
+            for user_id, code in languages.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["preferred_language"],
     )
 
 
