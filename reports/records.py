@@ -18,6 +18,7 @@ from eupsite.district_time import iso_text
 from eupsite.files import neutralise_formula
 from quizzes.models import Attempt
 from staff.models import Assignment, AssignmentAdjustment, TrainingCycle
+from training.models import CourseTranslation
 
 
 def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
@@ -35,6 +36,7 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
         .select_related("quiz__section", "assignment__staff", "assignment__course")
         .order_by("assignment__staff__employee_id", "quiz__section__path", "number")
     )
+    translation_numbers = dict(CourseTranslation.objects.values_list("pk", "number"))
     return {
         "assignments": [
             {
@@ -98,6 +100,9 @@ def cycle_records(*, cycle: TrainingCycle) -> dict[str, list[dict]]:
                 "ip_address": a.ip_address,
                 "user_agent": a.user_agent,
                 "language": a.language,
+                # The version of the translation the signer read beside the English; empty
+                # when they read the English alone.
+                "translation_version": translation_numbers.get(a.translation_id),
             }
             for a in Acknowledgement.objects.filter(assignment__cycle=cycle)
             .select_related("staff", "policy_version", "assignment__course")

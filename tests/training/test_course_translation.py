@@ -243,6 +243,11 @@ def test_the_spanish_acknowledgement_shows_the_english_a_click_away_and_records_
     assert response.status_code == 302
     acknowledgement = Acknowledgement.objects.get()
     assert (acknowledgement.language, acknowledgement.translation) == ("es", reviewed)
+    # The records archive says so too.
+    from reports.records import cycle_records
+
+    (row,) = cycle_records(cycle=acknowledgement.assignment.cycle)["acknowledgements"]
+    assert (row["language"], row["translation_version"]) == ("es", reviewed.number)
 
 
 def test_a_signature_over_a_translation_replaced_while_reading_is_refused(
