@@ -445,6 +445,15 @@ def _base_language(language: str | None) -> str:
     return (language or settings.LANGUAGE_CODE).split("-")[0].lower()
 
 
+def translated_language(language: str | None = None) -> str | None:
+    """The language `language` (default: the active one) reads the course in, when that is a
+    translation; None when it is the course's own, English."""
+    from django.utils.translation import get_language
+
+    language = _base_language(language or get_language())
+    return None if language == _base_language(settings.LANGUAGE_CODE) else language
+
+
 def reviewed_translations(*, language: str) -> dict[int, CourseTranslation]:
     """{course id: its newest reviewed translation into `language`}: what learners who chose
     that language read. Kept in memory while the content stays as it is."""
@@ -465,12 +474,10 @@ def reviewed_translations(*, language: str) -> dict[int, CourseTranslation]:
 def course_messages(*, language: str | None = None) -> dict[str, str]:
     """{English text: translation} that learners reading `language` (default: the active one)
     are shown, from every course's reviewed translation; empty for English."""
-    from django.utils.translation import get_language
-
     from .content_cache import memoized
 
-    language = _base_language(language or get_language())
-    if language == _base_language(settings.LANGUAGE_CODE):
+    language = translated_language(language)
+    if language is None:
         return {}
 
     def build():
@@ -484,10 +491,8 @@ def course_messages(*, language: str | None = None) -> dict[str, str]:
 
 def reviewed_translation(*, course_id: int, language: str | None = None):
     """The reviewed translation of the course a learner reading `language` is shown, if any."""
-    from django.utils.translation import get_language
-
-    language = _base_language(language or get_language())
-    if language == _base_language(settings.LANGUAGE_CODE):
+    language = translated_language(language)
+    if language is None:
         return None
     return reviewed_translations(language=language).get(course_id)
 

@@ -49,11 +49,10 @@ def course_text(value):
     """A text of the course in the learner's language: the reviewed translation, or the English
     marked as English (lang="en") where there is none yet. English pages get it unchanged."""
     from django.utils.html import format_html
-    from django.utils.translation import get_language
 
-    from training.selectors import course_messages
+    from training.selectors import course_messages, translated_language
 
-    if not value or (get_language() or "en").startswith("en"):
+    if not value or translated_language() is None:
         return value
     translated = course_messages().get(str(value))
     if translated:
@@ -81,12 +80,10 @@ def course_translation(value) -> str:
 def translation_notice(context, course=None):
     """On a course page read in another language than English: that it is a translation and
     the English governs, or that the English is shown until a translation is reviewed."""
-    from django.utils.translation import get_language
+    from training.selectors import reviewed_translation, reviewed_translations, translated_language
 
-    from training.selectors import reviewed_translation, reviewed_translations
-
-    language = (get_language() or "en").split("-")[0]
-    if language == "en":
+    language = translated_language()
+    if language is None:
         return {"notice": ""}
     if course is None:  # a page of a section's quiz: the course's translation is the one
         translated = bool(reviewed_translations(language=language))
